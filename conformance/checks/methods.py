@@ -1,0 +1,75 @@
+"""Methods: 405 with Allow, HEAD, 404 and OPTIONS, which no adapter code touches."""
+
+from __future__ import annotations
+
+from conformance.model import INFO, MUST, SHOULD, Context, check
+
+
+@check(
+    id="methods.405", title="A wrong method on a POST-only route is refused with 405",
+    severity=SHOULD, endpoint="E3", spec="rfc9110.405", expect="GET /api answers 405",
+)
+def method_not_allowed(ctx: Context) -> None:
+    r = ctx.request("GET", "/api")
+    ctx.expect(r.status == 405, f"GET /api answered {r.status}")
+
+
+@check(
+    id="methods.405-allow", title="A 405 carries an Allow header listing POST",
+    severity=MUST, endpoint="E3", spec="rfc9110.allow",
+    expect="the 405 answer has an Allow header whose methods include POST",
+)
+def allow_on_405(ctx: Context) -> None:
+    r = ctx.request("GET", "/api")
+    ctx.expect(r.status == 405, f"GET /api answered {r.status}, not 405", "a 405 answer")
+    allow = r.header("allow")
+    ctx.expect(allow is not None, "405 without an Allow header")
+    ctx.expect("post" in r.tokens("allow"), f"Allow: {allow}")
+
+
+@check(
+    id="methods.head", title="HEAD / answers like GET, without content",
+    severity=MUST, endpoint="E1", spec="rfc9110.head",
+    expect="HEAD / answers 200 with no content bytes after the header section",
+)
+def head(ctx: Context) -> None:
+    get = ctx.request("GET", "/")
+    with ctx.connection() as conn:
+        # Send HEAD then GET on one connection: content sent after the HEAD
+        # answer would be read as the start of the next response.
+        data = (f"HEAD / HTTP/1.1\r\nHost: {ctx.authority}\r\n\r\n"
+                f"GET / HTTP/1.1\r\nHost: {ctx.authority}\r\nConnection: close\r\n\r\n").encode()
+        conn.send(data)
+        try:
+            r = conn.read_response(method="HEAD")
+        finally:
+            ctx.record("HEAD / then GET / on one connection", data, conn)
+        ctx.expect(r.status == get.status == 200, f"HEAD answered {r.status}, GET {get.status}")
+        length = r.header("content-length")
+        ctx.expect(length in (None, str(len(get.body))),
+                   f"HEAD Content-Length {length}, GET body is {len(get.body)} bytes")
+        rest = conn.drain(1.0)
+        ctx.expect(rest == b"" or rest.startswith(b"HTTP/"),
+                   f"bytes after the HEAD answer: {rest[:80]!r}")
+        ctx.observed = f"HEAD {r.status} without content; Content-Length {length}"
+
+
+@check(
+    id="methods.404", title="An unknown path answers 404", severity=SHOULD, endpoint=None,
+    spec="rfc9110.404", expect="GET /no-such-path answers 404",
+)
+def not_found(ctx: Context) -> None:
+    r = ctx.request("GET", "/no-such-path-8c1f")
+    ctx.expect(r.status == 404, f"answered {r.status}")
+
+
+@check(
+    id="methods.options", title="OPTIONS /api: what it answers, and whether Allow is there",
+    severity=INFO, endpoint="E3", spec="rfc9110.options",
+    expect="a 2xx answer to OPTIONS /api with an Allow header listing POST",
+)
+def options(ctx: Context) -> None:
+    r = ctx.request("OPTIONS", "/api")
+    allow = r.header("allow")
+    ctx.expect(200 <= r.status < 300 and "post" in r.tokens("allow"),
+               f"{r.status}, Allow: {allow}")

@@ -1,0 +1,215 @@
+"""What a check is: data first, then one small function that talks to the server.
+
+A check is declared with :func:`check`::
+
+    @check(
+        id="methods.405-allow",
+        title="A 405 answer carries Allow listing POST",
+        severity=MUST,
+        endpoint="E3",
+        spec="rfc9110.allow",
+        expect="405 with an Allow header whose methods include POST",
+    )
+    def allow_on_405(ctx: Context) -> None:
+        r = ctx.request("GET", "/api")
+        ...
+        ctx.expect("post" in r.tokens("allow"), observed=...)
+
+The function sends bytes through :class:`Context`, which keeps every exchange
+as evidence, and states what it saw with :meth:`Context.expect`. The first
+unmet expectation ends the check. Severity turns an unmet expectation into a
+verdict: ``must`` -> fail, ``should`` / ``info`` -> non-strict.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from conformance.spec import SPECS, Spec
+from conformance.wire import Connection, Exchange, NoResponse, Response, build_request
+
+if TYPE_CHECKING:
+    from conformance.upstream import Upstream
+
+Severity = Literal["must", "should", "info"]
+MUST: Severity = "must"
+SHOULD: Severity = "should"
+INFO: Severity = "info"
+
+AREAS = (
+    "basics", "methods", "paths", "streaming", "sse", "websocket", "longpoll",
+    "concurrency", "upstream", "compression", "bodies", "malformed",
+)
+
+
+class Unmet(Exception):
+    """An expectation the server did not meet."""
+
+    def __init__(self, expected: str, observed: str, severity: Severity | None = None) -> None:
+        self.expected, self.observed, self.severity = expected, observed, severity
+        super().__init__(f"expected {expected}; observed {observed}")
+
+
+class CannotRun(Exception):
+    """The check cannot run against this target (e.g. no upstream reachable)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    severity: Severity
+    spec: Spec
+    expect: str
+    run: Callable[[Context], None]
+    endpoint: str | None = None
+    timing: bool = False
+    needs_upstream: bool = False
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.run.__doc__ or "")
+
+    def location(self) -> tuple[str, int]:
+        code = self.run.__code__
+        return code.co_filename, code.co_firstlineno
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    severity: Severity,
+    spec: str,
+    expect: str,
+    endpoint: str | None = None,
+    timing: bool = False,
+    needs_upstream: bool = False,
+) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
+    """Register a check; see the module docstring."""
+    if id in REGISTRY:
+        raise ValueError(f"duplicate check id {id!r}")
+    if id.split(".", 1)[0] not in AREAS:
+        raise ValueError(f"check {id!r}: unknown area")
+
+    def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
+        REGISTRY[id] = Check(
+            id=id, title=title, severity=severity, spec=SPECS[spec], expect=expect, run=fn,
+            endpoint=endpoint, timing=timing, needs_upstream=needs_upstream,
+        )
+        return fn
+
+    return register
+
+
+@dataclass
+class Context:
+    """The check's view of the server under test, recording evidence as it goes."""
+
+    host: str
+    port: int
+    timeout: float
+    upstream: Upstream | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)
+    observed: str = ""
+
+    @property
+    def authority(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.authority}/ws"
+
+    def expect(self, condition: bool, observed: str, expected: str | None = None,
+               severity: Severity | None = None) -> None:
+        """State an expectation; the first unmet one ends the check."""
+        self.observed = observed
+        if not condition:
+            raise Unmet(expected or "", observed, severity)
+
+    def figure(self, name: str, value: float) -> None:
+        self.figures[name] = round(value, 4)
+
+    def need_upstream(self) -> Upstream:
+        if self.upstream is None:
+            raise CannotRun("the suite's upstream server is not available to this target")
+        return self.upstream
+
+    # -- HTTP ---------------------------------------------------------------
+    def connect(self, timeout: float | None = None) -> Connection:
+        """A new connection; the caller closes it (or use :meth:`connection`)."""
+        return Connection(self.host, self.port, timeout or self.timeout)
+
+    @contextmanager
+    def connection(self, timeout: float | None = None) -> Iterator[Connection]:
+        conn = self.connect(timeout)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str] | list[tuple[str, str]] | None = None,
+        body: bytes | None = None,
+        *,
+        version: str = "HTTP/1.1",
+        raw: bytes | None = None,
+        label: str | None = None,
+        timeout: float | None = None,
+    ) -> Response:
+        """Send one request on a fresh connection and read one response."""
+        data = raw if raw is not None else build_request(
+            method, target, self.authority, headers, body, version
+        )
+        exchange = Exchange(label or f"{method} {target}", data)
+        self.exchanges.append(exchange)
+        with self.connection(timeout) as conn:
+            try:
+                try:
+                    conn.send(data)
+                except OSError as e:  # it may still have answered (413, say): read on
+                    sent = f"the server closed the connection during the request ({e.strerror})"
+                else:
+                    sent = ""
+                try:
+                    exchange.response = conn.read_response(method=method)
+                except NoResponse as e:
+                    raise NoResponse(sent, e.received) if sent else e from None
+                return exchange.response
+            except NoResponse as e:
+                exchange.error = e.describe()
+                raise
+            finally:
+                exchange.wire = conn.log
+
+    def record(self, label: str, request: bytes, conn: Connection,
+               response: Response | None = None) -> Exchange:
+        """Keep a hand-driven exchange (raw sockets, WebSocket frames) as evidence."""
+        exchange = Exchange(label, request, response, conn.log)
+        self.exchanges.append(exchange)
+        return exchange
+
+    def note(self, label: str, transcript: str) -> None:
+        """Keep a transcript of an exchange made with another client (e.g. websockets)."""
+        self.exchanges.append(Exchange(label, transcript.encode()))
+
+
+def elapsed_since(start: float) -> float:
+    return time.monotonic() - start

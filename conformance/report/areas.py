@@ -1,0 +1,57 @@
+"""The areas of checks, in the order the report shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+AREA_ORDER: tuple[str, ...] = (
+    "basics",
+    "methods",
+    "paths",
+    "streaming",
+    "sse",
+    "websocket",
+    "longpoll",
+    "concurrency",
+    "upstream",
+    "compression",
+    "bodies",
+    "malformed",
+)
+
+AREA_TITLES: dict[str, str] = {
+    "basics": "Basics",
+    "methods": "Methods",
+    "paths": "Paths",
+    "streaming": "Streaming",
+    "sse": "Server-Sent Events",
+    "websocket": "WebSocket",
+    "longpoll": "Long polling",
+    "concurrency": "Concurrency",
+    "upstream": "Upstream fan-out",
+    "compression": "Compression",
+    "bodies": "Request bodies",
+    "malformed": "Malformed requests",
+}
+
+
+def area_key(area: str) -> tuple[int, str]:
+    """Sort key: the known areas in their order, unknown ones after, by name."""
+    try:
+        return (AREA_ORDER.index(area), "")
+    except ValueError:
+        return (len(AREA_ORDER), area)
+
+
+def ordered_areas(areas: Iterable[str]) -> list[str]:
+    """The distinct areas given, in report order."""
+    return sorted(set(areas), key=area_key)
+
+
+def area_title(area: str) -> str:
+    return AREA_TITLES.get(area, area)
+
+
+def area_of(check: str) -> str:
+    """The area part of a check id (``methods.405`` -> ``methods``)."""
+    return check.split(".", 1)[0]

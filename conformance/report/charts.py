@@ -1,0 +1,120 @@
+"""The figures as horizontal bar charts: geometry here, SVG in the template."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from conformance.report.model import ResultsFile
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # key in evidence.figures
+    title: str
+    unit: str
+    check: str  # the check that measures it
+    better: str  # "lower" | "higher" | "" when the figure has no better side
+    explain: str
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure(
+        "first_chunk_s",
+        "Time to first chunk",
+        "s",
+        "streaming.incremental",
+        "lower",
+        "Seconds from the request to the first chunk of /stream. A server that buffers "
+        "the whole response shows the full stream time here.",
+    ),
+    Figure(
+        "concurrency_factor",
+        "Concurrency factor of /sleep",
+        "×",
+        "concurrency.sleep",
+        "higher",
+        "How many /sleep requests were served side by side: total sleep time of the "
+        "concurrent requests divided by the wall time they took. 1 means one at a time.",
+    ),
+    Figure(
+        "fanout_s",
+        "Upstream fan-out time",
+        "s",
+        "upstream.fanout",
+        "lower",
+        "Seconds for /upstream to gather its upstream answers. Near one upstream "
+        "delay means the requests went out at once; N delays means one after another.",
+    ),
+    Figure(
+        "compression_ratio",
+        "Compression ratio of /large",
+        "×",
+        "compression.gzip",
+        "",
+        "The ratio between the plain and the gzip-encoded size of /large, as "
+        "compression.gzip computes it. Absent: no compressed answer was measured.",
+    ),
+)
+
+# Geometry, in SVG user units (the SVG scales to the page's width).
+WIDTH = 640
+LABEL_W = 190
+VALUE_W = 90
+BAR_H = 14
+GAP = 6
+TOP = 6
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None  # None: not measured, shown as absent, never as zero
+    text: str
+    y: float
+    width: float  # 0 when absent
+
+
+@dataclass(frozen=True)
+class Chart:
+    figure: Figure
+    bars: tuple[Bar, ...]
+    height: float
+    width: float = WIDTH
+    label_w: float = LABEL_W
+    bar_max: float = WIDTH - LABEL_W - VALUE_W
+    bar_h: float = BAR_H
+
+    @property
+    def measured(self) -> int:
+        return sum(1 for b in self.bars if b.value is not None)
+
+
+def format_value(value: float, unit: str) -> str:
+    if abs(value) >= 100:
+        text = f"{value:.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}" if unit == "×" else f"{value:.3f}"
+    return f"{text} {unit}" if unit == "s" else f"{text}{unit}"
+
+
+def chart(figure: Figure, rows: Sequence[ResultsFile]) -> Chart:
+    values = [(row.name, row.figure(figure.name)) for row in rows]
+    top = max((v for _, v in values if v is not None), default=0.0)
+    bar_max = WIDTH - LABEL_W - VALUE_W
+    bars = []
+    for i, (label, value) in enumerate(values):
+        y = TOP + i * (BAR_H + GAP)
+        if value is None:
+            bars.append(Bar(label, None, "not measured", y, 0.0))
+            continue
+        width = 0.0 if top <= 0 else max(value, 0.0) / top * bar_max
+        bars.append(Bar(label, value, format_value(value, figure.unit), y, max(width, 1.0)))
+    height = TOP * 2 + len(values) * (BAR_H + GAP)
+    return Chart(figure=figure, bars=tuple(bars), height=height)
+
+
+def charts(rows: Sequence[ResultsFile]) -> list[Chart]:
+    return [chart(f, rows) for f in FIGURES]

@@ -1,0 +1,165 @@
+"""What a cell's detail panel shows: evidence, wire log, recipe, reproduction."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.report.model import Gap, Result, ResultsFile, Spec
+from conformance.report.outcomes import NAMES, OutcomeStyle, style
+from conformance.report.sources import ENDPOINT_PATHS, SourceLink, source_link
+
+WIRE_ROWS = 120  # rows of the arrival log shown per exchange
+WIRE_DATA = 120  # characters of each arrival's bytes shown
+EXCERPT = 4000  # characters of a raw request or response shown
+
+
+@dataclass(frozen=True)
+class WireRow:
+    t_ms: str
+    n: int
+    total: int
+    data: str
+
+
+@dataclass(frozen=True)
+class ExchangeView:
+    label: str
+    request: str
+    response: str
+    wire: tuple[WireRow, ...]
+    wire_more: int  # arrivals left out of the log shown
+
+
+@dataclass(frozen=True)
+class Detail:
+    key: str
+    adapter: str
+    framework: str
+    check: str
+    title: str
+    area: str
+    severity: str
+    endpoint: str | None
+    endpoint_path: str | None
+    style: OutcomeStyle
+    reason: str
+    expected: str
+    observed: str
+    spec: Spec | None
+    exchanges: tuple[ExchangeView, ...]
+    gap: Gap | None
+    extension: str | None
+    source: SourceLink | None
+    command: str
+    duration_s: float | None
+    attempts: tuple[tuple[OutcomeStyle | None, str, str], ...]
+    figures: tuple[tuple[str, float], ...]
+
+
+def visible(data: str, limit: int = WIRE_DATA) -> str:
+    """Bytes as one readable line: CR, LF and other controls spelled out."""
+    out: list[str] = []
+    for ch in data:
+        if ch == "\r":
+            out.append("\\r")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    text = "".join(out)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def excerpt(raw: str, limit: int = EXCERPT) -> str:
+    """A raw message for a <pre>: CRLF shown as line ends, cut at ``limit``."""
+    text = raw.replace("\r\n", "\n")
+    if len(text) > limit:
+        return text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    return text
+
+
+def reproduce_command(row: ResultsFile, check: str, all_checks: Iterable[str]) -> str:
+    """The one command that runs this cell alone.
+
+    ``-k`` matches substrings, so checks whose ids extend this one
+    (``methods.405-allow`` for ``methods.405``) are excluded by name.
+    """
+    longer = sorted(c for c in set(all_checks) if c != check and check in c)
+    expr = " and not ".join([check, *longer])
+    if row.target.kind == "adapter" and row.target.adapter:
+        return f"tox -e {row.target.adapter} -- -k {shlex.quote(expr)}"
+    args = " ".join(shlex.quote(a) for a in row.run.pytest_args)
+    return f"pytest {args} -k {shlex.quote(expr)}".replace("  ", " ")
+
+
+def cell_key(row: str, check: str) -> str:
+    """An HTML id for a cell's detail: letters, digits, '-', '_' and '.' only."""
+    raw = f"d-{row}--{check}"
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in raw)
+
+
+def _wire_rows(events: Iterable[tuple[float, int, str]]) -> tuple[list[WireRow], int]:
+    rows: list[WireRow] = []
+    total = 0
+    more = 0
+    for t, n, data in events:
+        total += n
+        if len(rows) >= WIRE_ROWS:
+            more += 1
+            continue
+        rows.append(WireRow(t_ms=f"{t * 1000:.1f}", n=n, total=total, data=visible(data)))
+    return rows, more
+
+
+def detail(
+    row: ResultsFile, result: Result, all_checks: Iterable[str], root: Path, out: Path
+) -> Detail:
+    exchanges = []
+    for ex in result.evidence.exchanges:
+        wire, more = _wire_rows((w.t, w.n, w.data) for w in ex.wire)
+        exchanges.append(
+            ExchangeView(
+                label=ex.label,
+                request=excerpt(ex.request),
+                response=excerpt(ex.response),
+                wire=tuple(wire),
+                wire_more=more,
+            )
+        )
+    gap = result.gap or row.target.gaps.get(result.check)
+    adapter = row.target.adapter or row.name
+    attempts = tuple(
+        (style(a.outcome) if a.outcome in NAMES else None, a.outcome, a.reason)
+        for a in result.attempts
+    )
+    return Detail(
+        key=cell_key(row.name, result.check),
+        adapter=row.name,
+        framework=row.target.framework,
+        check=result.check,
+        title=result.title,
+        area=result.area,
+        severity=result.severity,
+        endpoint=result.endpoint,
+        endpoint_path=ENDPOINT_PATHS.get(result.endpoint or ""),
+        style=style(result.outcome),
+        reason=result.reason,
+        expected=result.evidence.expected,
+        observed=result.evidence.observed,
+        spec=result.evidence.spec,
+        exchanges=tuple(exchanges),
+        gap=gap,
+        extension=result.extension,
+        source=source_link(root, out, adapter, row.target.source, result.endpoint),
+        command=reproduce_command(row, result.check, all_checks),
+        duration_s=result.duration_s,
+        attempts=attempts,
+        figures=tuple(sorted(result.evidence.figures.items())),
+    )

@@ -1,0 +1,125 @@
+"""The results file (``docs/results.md``) as typed, immutable objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class WireEvent:
+    """One arrival on the socket: seconds since the request, byte count, excerpt."""
+
+    t: float
+    n: int
+    data: str
+
+
+@dataclass(frozen=True)
+class Exchange:
+    label: str
+    request: str
+    response: str
+    wire: tuple[WireEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class Spec:
+    source: str
+    section: str
+    url: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    reason: str
+    link: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    expected: str = ""
+    observed: str = ""
+    spec: Spec | None = None
+    exchanges: tuple[Exchange, ...] = ()
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Result:
+    check: str
+    title: str
+    area: str
+    severity: str  # "must" | "should" | "info"
+    endpoint: str | None
+    outcome: str
+    reason: str
+    duration_s: float | None
+    extension: str | None
+    gap: Gap | None
+    evidence: Evidence
+    attempts: tuple[Attempt, ...] = ()
+
+
+@dataclass(frozen=True)
+class Run:
+    started: str = ""
+    finished: str = ""
+    duration_s: float | None = None
+    python: str = ""
+    platform: str = ""
+    cpus: int | None = None
+    upstream_delay_ms: int | None = None
+    pytest_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    adapter: str | None
+    framework: str
+    framework_package: str
+    framework_version: str
+    server: str
+    server_package: str
+    server_version: str
+    python: str
+    command: str
+    url: str | None
+    source: str | None
+    docs: str | None
+    processes: int
+    packages: tuple[str, ...]
+    extensions: dict[str, str]
+    gaps: dict[str, Gap]
+    install_error: str | None
+
+
+@dataclass(frozen=True)
+class ResultsFile:
+    """One results file: one row of the matrix."""
+
+    path: Path
+    name: str  # the row's name: the adapter, else the file's stem
+    suite_version: str
+    run: Run
+    target: Target
+    results: tuple[Result, ...]
+
+    def by_check(self) -> dict[str, Result]:
+        return {r.check: r for r in self.results}
+
+    def figure(self, name: str) -> float | None:
+        """A named figure from any result's evidence, or None when not measured."""
+        for result in self.results:
+            value = result.evidence.figures.get(name)
+            if value is not None:
+                return value
+        return None

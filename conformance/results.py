@@ -1,0 +1,137 @@
+"""Verdicts and the results file (``docs/results.md``).
+
+The outcome table is data: what an attempt found, under the check's severity
+and the adapter's declaration, decides the outcome, and nothing else does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from conformance import SUITE_NAME, __version__
+from conformance.model import Check
+from conformance.wire import Exchange
+
+OUTCOMES = ("pass", "fail", "non-strict", "unsupported", "unexpected-pass", "error", "flaky")
+
+# What one attempt found: "pass", "unmet-must", "unmet-should", "cannot" (the check
+# cannot run against this target) or "error" (the server died or the check broke).
+# (finding, gap declared) -> outcome
+OUTCOME_TABLE: dict[tuple[str, bool], str] = {
+    ("pass", False): "pass",
+    ("pass", True): "unexpected-pass",
+    ("unmet-must", False): "fail",
+    ("unmet-must", True): "unsupported",
+    ("unmet-should", False): "non-strict",
+    ("unmet-should", True): "unsupported",
+    ("cannot", False): "unsupported",
+    ("cannot", True): "unsupported",
+    ("error", False): "error",
+    ("error", True): "error",
+}
+
+
+@dataclass
+class Attempt:
+    finding: str
+    reason: str
+    expected: str
+    observed: str
+    exchanges: list[Exchange] = field(default_factory=list)
+    figures: dict[str, float] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"finding": self.finding, "reason": self.reason,
+                "duration_s": round(self.duration_s, 4), "figures": self.figures}
+
+
+@dataclass
+class Result:
+    check: Check
+    outcome: str
+    reason: str
+    attempts: list[Attempt]
+    extension: str | None = None
+    gap: dict[str, str] | None = None
+
+    @property
+    def final(self) -> Attempt:
+        return self.attempts[-1]
+
+    def as_dict(self) -> dict[str, Any]:
+        c, last = self.check, self.final
+        return {
+            "check": c.id,
+            "title": c.title,
+            "area": c.area,
+            "severity": c.severity,
+            "endpoint": c.endpoint,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "duration_s": round(sum(a.duration_s for a in self.attempts), 4),
+            "extension": self.extension,
+            "gap": self.gap,
+            "description": c.doc,
+            "evidence": {
+                "expected": last.expected or c.expect,
+                "observed": last.observed,
+                "spec": c.spec.as_dict(),
+                "exchanges": [e.as_dict() for e in last.exchanges[:12]],
+                "figures": last.figures,
+            },
+            "attempts": [a.as_dict() for a in self.attempts] if len(self.attempts) > 1 else [],
+        }
+
+
+def decide(attempts: list[Attempt], gap: bool) -> str:
+    """The outcome from the attempts: one, or two for a timing check re-run after a miss.
+
+    A re-run that passes does not make the check green: the two runs disagree,
+    and that is reported as ``flaky``.
+    """
+    if len(attempts) == 2 and attempts[1].finding == "pass":
+        return "flaky"
+    return OUTCOME_TABLE[(attempts[-1].finding, gap)]
+
+
+def run_info(started: datetime, args: list[str], upstream_delay_ms: int) -> dict[str, Any]:
+    finished = datetime.now(timezone.utc)
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "duration_s": round((finished - started).total_seconds(), 2),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+        "cpus": os.cpu_count(),
+        "upstream_delay_ms": upstream_delay_ms,
+        "pytest_args": args,
+    }
+
+
+def document(target: dict[str, Any], run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema": 1, "suite": {"name": SUITE_NAME, "version": __version__}, "run": run,
+            "target": target, "results": results}
+
+
+def write(path: Path, doc: dict[str, Any]) -> None:
+    """Write atomically, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def error_results(checks: list[Check], reason: str) -> list[dict[str, Any]]:
+    """Every check as ``error`` with one reason: for targets that never ran."""
+    out = []
+    for c in checks:
+        attempt = Attempt("error", reason, c.expect, reason)
+        out.append(Result(c, "error", reason, [attempt]).as_dict())
+    return out

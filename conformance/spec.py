@@ -1,0 +1,194 @@
+"""The specification sentences the checks rest on, quoted verbatim.
+
+Every check cites one of these by key, so a failing verdict always carries
+the sentence that makes it a failure. Quotes are kept here, once, as data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Spec:
+    source: str
+    section: str
+    url: str
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "section": self.section, "url": self.url, "text": self.text}
+
+
+def _rfc(number: int, section: str, text: str) -> Spec:
+    return Spec(
+        f"RFC {number}",
+        section,
+        f"https://www.rfc-editor.org/rfc/rfc{number}#section-{section}",
+        " ".join(text.split()),
+    )
+
+
+_CONTRACT = "shared/CONTRACT.md"  # the normative contract, beside this repository
+_SSE = "https://html.spec.whatwg.org/multipage/server-sent-events.html"
+
+SPECS: dict[str, Spec] = {
+    "contract.E1": Spec("Adapter contract", "E1", _CONTRACT, "GET / -> 200, body exactly Hello World!"),
+    "contract.E2": Spec(
+        "Adapter contract", "E2", _CONTRACT,
+        'POST /api -> 200, Content-Type: application/json, body the JSON object {"language": L} '
+        "where L is the request's Accept-Language value, or \"\" when absent",
+    ),
+    "contract.E4": Spec(
+        "Adapter contract", "E4", _CONTRACT,
+        "GET /hello/{name} -> 200, body Hello {name}!, where name is the percent-decoded path "
+        "segment read as UTF-8",
+    ),
+    "contract.E5": Spec(
+        "Adapter contract", "E5", _CONTRACT,
+        "body is chunk 0\\n ... chunk N-1\\n; the handler waits D ms before each chunk after the "
+        "first and sends each chunk to the client as soon as it is produced",
+    ),
+    "contract.E8": Spec(
+        "Adapter contract", "E8", _CONTRACT,
+        "long poll: held open until a message is published on {channel}, then 200 with the "
+        "message as body; 204 with no body when T ms pass first",
+    ),
+    "contract.E9": Spec(
+        "Adapter contract", "E9", _CONTRACT,
+        "delivers the request body to every request waiting on /poll/{channel} at that moment; "
+        '200 with JSON {"delivered": k}',
+    ),
+    "contract.E10": Spec(
+        "Adapter contract", "E10", _CONTRACT,
+        "waits D ms without stopping the server from serving other requests, then 200 with body "
+        "slept {D}",
+    ),
+    "contract.E11": Spec(
+        "Adapter contract", "E11", _CONTRACT,
+        "requests GET {CONFORMANCE_UPSTREAM}/item/{i} for i = 0..N-1, all at once rather than one "
+        'after another, and answers 200 with JSON {"items": [r0, ..., rN-1]}',
+    ),
+    "contract.E12": Spec(
+        "Adapter contract", "E12", _CONTRACT,
+        "a deterministic text body of at least 1 MiB, compressible; the application enables the "
+        "framework's response compression the way its docs teach, if it has one",
+    ),
+    "contract.E13": Spec(
+        "Adapter contract", "E13", _CONTRACT,
+        "body exactly the request body, whether it came with Content-Length or with chunked "
+        "transfer coding, up to 8 MiB",
+    ),
+    "rfc9110.405": _rfc(9110, "9.1", """An origin server that receives a request method that is
+        recognized and implemented, but not allowed for the target resource, SHOULD respond with
+        the 405 (Method Not Allowed) status code."""),
+    "rfc9110.allow": _rfc(9110, "15.5.6", """The origin server MUST generate an Allow header
+        field in a 405 response containing a list of the target resource's currently supported
+        methods."""),
+    "rfc9110.head": _rfc(9110, "9.3.2", """The HEAD method is identical to GET except that the
+        server MUST NOT send content in the response. HEAD is used to obtain metadata about the
+        selected representation without transferring its representation data, often for the
+        sake of testing hypertext links or finding recent modifications."""),
+    "rfc9110.get-head": _rfc(9110, "9.1", """All general-purpose servers MUST support the
+        methods GET and HEAD. All other methods are OPTIONAL."""),
+    "rfc9110.404": _rfc(9110, "15.5.5", """The 404 (Not Found) status code indicates that the
+        origin server did not find a current representation for the target resource or is not
+        willing to disclose that one exists."""),
+    "rfc9110.options": _rfc(9110, "9.3.7", """A server generating a successful response to
+        OPTIONS SHOULD send any header that might indicate optional features implemented by the
+        server and applicable to the target resource (e.g., Allow), including potential
+        extensions not defined by this specification."""),
+    "rfc9112.chunked": _rfc(9112, "7", """The chunked transfer coding wraps content in order to
+        transfer it as a series of chunks, each with its own size indicator, followed by an
+        OPTIONAL trailer section containing trailer fields. Chunked enables content streams of
+        unknown size to be transferred as a sequence of length-delimited buffers, which enables
+        the sender to retain connection persistence and the recipient to know when it has
+        received the entire message."""),
+    "rfc9112.te-http10": _rfc(9112, "6.1", """A server MUST NOT send a response containing
+        Transfer-Encoding unless the corresponding request indicates HTTP/1.1 (or later minor
+        revisions)."""),
+    "rfc9112.parse-chunked": _rfc(9112, "7.1", """A recipient MUST be able to parse and decode
+        the chunked transfer coding."""),
+    "rfc9110.expect": _rfc(9110, "10.1.1", """An origin server MUST, upon receiving an HTTP/1.1
+        (or later) request-line and a complete header section that contains a 100-continue
+        expectation and indicates a request message content will follow, either send an
+        immediate response with a final status code, if that status can be determined by
+        examining just the request-line and header fields, or send an immediate 100 (Continue)
+        response to encourage the client to send the request content."""),
+    "rfc9112.host": _rfc(9112, "3.2", """A server MUST respond with a 400 (Bad Request) status
+        code to any HTTP/1.1 request message that lacks a Host header field and to any request
+        message that contains more than one Host header field line or a Host header field with
+        an invalid field value."""),
+    "rfc9112.colon": _rfc(9112, "5.1", """A server MUST reject, with a response status code of
+        400 (Bad Request), any received request message that contains whitespace between a
+        header field name and colon."""),
+    "rfc9112.request-line": _rfc(9112, "3", """Recipients of an invalid request-line SHOULD
+        respond with either a 400 (Bad Request) error or a 301 (Moved Permanently) redirect with
+        the request-target properly encoded."""),
+    "rfc9110.vary": _rfc(9110, "12.5.5", """An origin server SHOULD send a Vary header field
+        when its algorithm for selecting a representation varies based on aspects of the request
+        message other than the method and target URI, unless the variance cannot be crossed or
+        the origin server has been deliberately configured to prevent cache transparency."""),
+    "rfc9110.accept-encoding": _rfc(9110, "12.5.3", """If the representation's content coding
+        is one of the content codings listed in the Accept-Encoding field value, then it is
+        acceptable unless it is accompanied by a qvalue of 0. (As defined in Section 12.4.2, a
+        qvalue of 0 means "not acceptable".)"""),
+    "rfc9110.content-coding": _rfc(9110, "8.4.1", """Content coding values indicate an encoding
+        transformation that has been or can be applied to a representation. Content codings are
+        primarily used to allow a representation to be compressed or otherwise usefully
+        transformed without losing the identity of its underlying media type and without loss of
+        information."""),
+    "sse.mime": Spec("HTML Living Standard", "9.2.5", _SSE + "#parsing-an-event-stream",
+                     "This event stream format's MIME type is text/event-stream."),
+    "sse.dispatch": Spec("HTML Living Standard", "9.2.6", _SSE + "#event-stream-interpretation",
+                         "If the line is empty (a blank line): Dispatch the event, as defined "
+                         "below."),
+    "sse.last-event-id": Spec(
+        "HTML Living Standard", "9.2.4", _SSE + "#the-last-event-id-header",
+        "The Last-Event-ID HTTP request header reports an EventSource object's last event ID "
+        "string to the server when the user agent is to reestablish the connection.",
+    ),
+    "sse.push": Spec(
+        "HTML Living Standard", "9.2.1", _SSE + "#server-sent-events-intro",
+        "To enable servers to push data to web pages over HTTP or using dedicated server-push "
+        "protocols, this specification introduces the EventSource interface.",
+    ),
+    "contract.E6": Spec(
+        "Adapter contract", "E6", _CONTRACT,
+        "events id: {i}\\ndata: event {i}\\n\\n for i from 0 (or from k+1 when the request carries "
+        "Last-Event-ID: k) up to N-1, D ms apart, each flushed as produced",
+    ),
+    "rfc6455.handshake": _rfc(6455, "4.2.2", """If the server chooses to accept the incoming
+        connection, it MUST reply with a valid HTTP response ... A Status-Line with a 101
+        response code ... A |Sec-WebSocket-Accept| header field. The value of this header field
+        is constructed by concatenating /key/ ... with the string
+        "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", taking the SHA-1 hash of this concatenated
+        value to obtain a 20-byte value and base64-encoding"""),
+    "rfc6455.data": _rfc(6455, "6.2", """When a data frame is received ... If the frame
+        comprises an unfragmented message, it is said that _A WebSocket Message Has Been
+        Received_ with type /type/ and data /data/."""),
+    "rfc6455.fragments": _rfc(6455, "5.4", """Message fragments MUST be delivered to the
+        recipient in the order sent by the sender. ... An endpoint MUST be capable of handling
+        control frames in the middle of a fragmented message."""),
+    "rfc6455.pong": _rfc(6455, "5.5.2", """Upon receipt of a Ping frame, an endpoint MUST send a
+        Pong frame in response, unless it already received a Close frame. ... A Pong frame sent
+        in response to a Ping frame must have identical "Application data" as found in the
+        message body of the Ping frame being replied to."""),
+    "rfc6455.close": _rfc(6455, "5.5.1", """If an endpoint receives a Close frame and did not
+        previously send a Close frame, the endpoint MUST send a Close frame in response. (When
+        sending a Close frame in response, the endpoint typically echos the status code it
+        received.)"""),
+    "rfc6455.utf8": _rfc(6455, "8.1", """When an endpoint is to interpret a byte stream as
+        UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream, that
+        endpoint MUST _Fail the WebSocket Connection_."""),
+    "rfc6455.1007": _rfc(6455, "7.4.1", """1007 indicates that an endpoint is terminating the
+        connection because it has received data within a message that was not consistent with
+        the type of the message (e.g., non-UTF-8 [RFC3629] data within a text message)."""),
+    "rfc6455.bad-handshake": _rfc(6455, "4.2.1", """If the server, while reading the handshake,
+        finds that the client did not send a handshake that matches the description below ...,
+        the server MUST stop processing the client's handshake and return an HTTP response with
+        an appropriate error code (such as 400 Bad Request)."""),
+    "rfc7692.negotiation": _rfc(7692, "5", """To offer use of the permessage-deflate extension,
+        a client MUST include the "permessage-deflate" extension in the
+        Sec-WebSocket-Extensions header field of its opening handshake."""),
+}
