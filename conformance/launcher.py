@@ -88,6 +88,16 @@ class ServerProcess:
     def exit_code(self) -> int | None:
         return None if self.proc is None else self.proc.poll()
 
+    def exits_within(self, seconds: float) -> bool:
+        """Whether the process ends within `seconds` (a dying server is not reaped at once)."""
+        if self.proc is None:
+            return True
+        try:
+            self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 

@@ -71,9 +71,14 @@ def attempt(check: Check, live: Live) -> Attempt:
                    time.monotonic() - start)
 
 
-def _server_died(live: Live) -> str | None:
+def _server_died(live: Live, finding: str) -> str | None:
+    """Whether the server died during the check; after a miss, give it a moment to be reaped."""
     server = live.server
-    if server is None or server.alive():
+    if server is None:
+        return None
+    if finding == "pass" and server.alive():
+        return None
+    if finding != "pass" and not server.exits_within(0.3):
         return None
     return (f"the server process exited with code {server.exit_code()} during the check: "
             f"{server.tail_line()}")
@@ -92,9 +97,9 @@ def run(check: Check, live: Live) -> Result:
 
     attempts = [attempt(check, live)]
     if check.timing and gap is None and attempts[0].finding.startswith("unmet"):
-        if _server_died(live) is None:
+        if _server_died(live, attempts[0].finding) is None:
             attempts.append(attempt(check, live))
-    died = _server_died(live)
+    died = _server_died(live, attempts[-1].finding)
     if died:
         attempts[-1].finding, attempts[-1].observed = "error", died
         attempts[-1].reason = died

@@ -35,6 +35,18 @@ AREA_TITLES: dict[str, str] = {
 }
 
 
+# Labels for the matrix's area heads, where width is scarce.
+AREA_SHORT: dict[str, str] = {
+    "sse": "SSE",
+    "websocket": "WebSocket",
+    "longpoll": "Long poll",
+    "concurrency": "Conc.",
+    "upstream": "Upstream",
+    "compression": "Gzip",
+    "malformed": "Malformed",
+}
+
+
 def area_key(area: str) -> tuple[int, str]:
     """Sort key: the known areas in their order, unknown ones after, by name."""
     try:
@@ -50,6 +62,10 @@ def ordered_areas(areas: Iterable[str]) -> list[str]:
 
 def area_title(area: str) -> str:
     return AREA_TITLES.get(area, area)
+
+
+def area_short(area: str) -> str:
+    return AREA_SHORT.get(area, area_title(area))
 
 
 def area_of(check: str) -> str:

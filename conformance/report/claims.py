@@ -135,9 +135,7 @@ def _present_adapters(adapters: Iterable[AdapterStatus], native_only: bool) -> l
     return [a.adapter for a in adapters if _counts_as_present(a.status, native_only)]
 
 
-def judge(
-    status: str, expectation: str, adapters: Sequence[AdapterStatus], claim: Claim
-) -> tuple[str, str]:
+def judge(status: str, expectation: str, adapters: Sequence[AdapterStatus], claim: Claim) -> tuple[str, str]:
     """The verdict of one expectation against a measured status, and a note why."""
     if status == NO_DATA:
         return NO_DATA, "not measured"
@@ -171,9 +169,7 @@ def _judge_servers(adapters: Sequence[AdapterStatus]) -> tuple[str, str]:
     if len(by_server) < 2:
         return INCONCLUSIVE, "one server measured"
     statuses = {s for ss in by_server.values() for s in ss}
-    detail = "; ".join(
-        f"{server}: {', '.join(sorted(s))}" for server, s in sorted(by_server.items())
-    )
+    detail = "; ".join(f"{server}: {', '.join(sorted(s))}" for server, s in sorted(by_server.items()))
     if len(statuses) > 1:
         return HOLDS, f"the outcome changes with the server ({detail})"
     return REFUTED, f"the same with every server ({detail})"
@@ -228,13 +224,9 @@ def evaluate(claim: Claim, rows: Sequence[ResultsFile]) -> ClaimVerdict:
         else:
             verdict = _combine([b.verdict for b in behaviours])
             note = ""
-        frameworks.append(
-            FrameworkVerdict(framework, expectation, verdict, tuple(behaviours), note)
-        )
+        frameworks.append(FrameworkVerdict(framework, expectation, verdict, tuple(behaviours), note))
     return ClaimVerdict(claim, tuple(frameworks))
 
 
-def evaluate_all(
-    rows: Sequence[ResultsFile], claims: Sequence[Claim] = CLAIMS
-) -> list[ClaimVerdict]:
+def evaluate_all(rows: Sequence[ResultsFile], claims: Sequence[Claim] = CLAIMS) -> list[ClaimVerdict]:
     return [evaluate(c, rows) for c in claims]

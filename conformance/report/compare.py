@@ -63,9 +63,7 @@ def compare(old: Sequence[ResultsFile], new: Sequence[ResultsFile]) -> list[Chan
         a, b = _outcomes(before), _outcomes(after)
         for check in sorted(set(a) | set(b)):
             if a.get(check) != b.get(check):
-                changes.append(
-                    Change(name, check, a.get(check, ABSENT), b.get(check, ABSENT), vo, vn)
-                )
+                changes.append(Change(name, check, a.get(check, ABSENT), b.get(check, ABSENT), vo, vn))
     return changes
 
 
@@ -101,11 +99,7 @@ def changes_markdown(changes: Sequence[Change], old_dir: str, new_dir: str) -> s
         "| :-- | :-- | :-- | :-- |",
     ]
     for c in changes:
-        vers = (
-            c.new_versions
-            if c.old_versions == c.new_versions
-            else f"{c.old_versions} -> {c.new_versions}"
-        )
+        vers = c.new_versions if c.old_versions == c.new_versions else f"{c.old_versions} -> {c.new_versions}"
         cells = [f"`{_md(c.adapter)}`", f"`{_md(c.check)}`", f"{c.old} -> {c.new}", vers]
         lines.append("| " + " | ".join(_md(x) for x in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -118,9 +118,7 @@ def _wire_rows(events: Iterable[tuple[float, int, str]]) -> tuple[list[WireRow],
     return rows, more
 
 
-def detail(
-    row: ResultsFile, result: Result, all_checks: Iterable[str], root: Path, out: Path
-) -> Detail:
+def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Path, out: Path) -> Detail:
     exchanges = []
     for ex in result.evidence.exchanges:
         wire, more = _wire_rows((w.t, w.n, w.data) for w in ex.wire)
@@ -136,8 +134,7 @@ def detail(
     gap = result.gap or row.target.gaps.get(result.check)
     adapter = row.target.adapter or row.name
     attempts = tuple(
-        (style(a.outcome) if a.outcome in NAMES else None, a.outcome, a.reason)
-        for a in result.attempts
+        (style(a.outcome) if a.outcome in NAMES else None, a.outcome, a.reason) for a in result.attempts
     )
     return Detail(
         key=cell_key(row.name, result.check),

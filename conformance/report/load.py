@@ -235,9 +235,7 @@ def parse(data: Any, path: Path) -> ResultsFile:
         if "results" not in top:
             raise _Bad("missing 'results'")
         target = _target(top["target"])
-        results = tuple(
-            _result(r, f"results[{i}]") for i, r in enumerate(_list(top["results"], "results"))
-        )
+        results = tuple(_result(r, f"results[{i}]") for i, r in enumerate(_list(top["results"], "results")))
         suite = _obj(top.get("suite") or {}, "suite")
         return ResultsFile(
             path=path,

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.report.areas import area_key, area_title
+from conformance.report.areas import area_key, area_short, area_title
 from conformance.report.details import Detail, cell_key, detail
 from conformance.report.model import Result, ResultsFile
 from conformance.report.outcomes import OutcomeStyle, style
+from conformance.report.sources import source_link
 from conformance.report.tally import RowCounts, counts
 
 
@@ -27,11 +28,25 @@ class Column:
         return self.check.split(".", 1)[1] if "." in self.check else self.check
 
 
+CELL_REM = 1.75  # width of a check column
+CHAR_REM = 0.58  # rough width of a character of an area head, bold 0.85rem
+
+
 @dataclass(frozen=True)
 class AreaGroup:
     area: str
     title: str
     columns: tuple[Column, ...]
+
+    @property
+    def short(self) -> str:
+        return area_short(self.area)
+
+    @property
+    def col_rem(self) -> float:
+        """Width of each check column of this area, so that its short head fits."""
+        need = len(self.short) * CHAR_REM + 0.9
+        return round(max(CELL_REM, need / max(len(self.columns), 1)), 2)
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class Row:
     cells: tuple[Cell, ...]
     details: tuple[Detail, ...]
     junit: str | None  # link to pytest's JUnit XML, when present
+    source_href: str | None  # link to the adapter's source file
 
     @property
     def name(self) -> str:
@@ -104,8 +120,7 @@ def columns(files: Sequence[ResultsFile]) -> tuple[AreaGroup, ...]:
     for column in seen.values():
         by_area.setdefault(column.area, []).append(column)
     return tuple(
-        AreaGroup(area, area_title(area), tuple(by_area[area]))
-        for area in sorted(by_area, key=area_key)
+        AreaGroup(area, area_title(area), tuple(by_area[area])) for area in sorted(by_area, key=area_key)
     )
 
 
@@ -124,6 +139,11 @@ def _junit(out: Path, name: str) -> str | None:
     return f"junit/{name}.xml" if path.is_file() else None
 
 
+def _source_href(file: ResultsFile, root: Path, out: Path) -> str | None:
+    link = source_link(root, out, file.target.adapter or file.name, file.target.source, None)
+    return None if link is None else link.href
+
+
 def build(files: Sequence[ResultsFile], root: Path, out: Path) -> Matrix:
     areas = columns(files)
     cols = [c for a in areas for c in a.columns]
@@ -134,9 +154,7 @@ def build(files: Sequence[ResultsFile], root: Path, out: Path) -> Matrix:
         results = file.by_check()
         cells = tuple(_cell(file, c, results.get(c.check)) for c in cols)
         details = tuple(
-            detail(file, results[c.check], all_checks, root, out)
-            for c in cols
-            if c.check in results
+            detail(file, results[c.check], all_checks, root, out) for c in cols if c.check in results
         )
         row = Row(
             file=file,
@@ -145,6 +163,7 @@ def build(files: Sequence[ResultsFile], root: Path, out: Path) -> Matrix:
             cells=cells,
             details=details,
             junit=_junit(out, file.name),
+            source_href=_source_href(file, root, out),
         )
         by_framework.setdefault(file.target.framework, []).append(row)
     groups = tuple(

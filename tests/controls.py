@@ -1,0 +1,91 @@
+"""The negative controls: which check each reference-server fault must break.
+
+``tests/reference_server.py`` passes every check; ``REFERENCE_FAULTS=<fault>``
+breaks one behaviour. FAULTS maps each fault to the check it exists to fail;
+DEPENDENTS lists the other checks a fault may legitimately break, because
+they rest on the same behaviour. Anything else breaking is a bug in a check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REFERENCE = HERE / "reference_server.py"
+
+FAULTS: dict[str, str] = {
+    "hello-wrong-body": "basics.hello",
+    "json-wrong-type": "basics.json-language",
+    "json-absent-null": "basics.json-language-absent",
+    "405-as-404": "methods.405",
+    "405-no-allow": "methods.405-allow",
+    "head-with-body": "methods.head",
+    "404-as-200": "methods.404",
+    "options-no-allow": "methods.options",
+    "path-latin1": "paths.utf8-latin",
+    "stream-wrong-body": "streaming.body",
+    "stream-close-delimited": "streaming.chunked",
+    "stream-buffered": "streaming.incremental",
+    "stream-chunked-http10": "streaming.http10",
+    "sse-text-plain": "sse.content-type",
+    "sse-bad-format": "sse.events",
+    "sse-buffered": "sse.incremental",
+    "sse-ignore-last-id": "sse.resume",
+    "ws-bad-accept": "websocket.handshake",
+    "ws-text-as-binary": "websocket.echo-text",
+    "ws-binary-as-text": "websocket.echo-binary",
+    "ws-max-64k": "websocket.large-message",
+    "ws-no-fragments": "websocket.fragmented",
+    "ws-no-pong": "websocket.ping-pong",
+    "ws-no-close-reply": "websocket.close",
+    "ws-close-1000": "websocket.close-code",
+    "ws-accept-bad-utf8": "websocket.invalid-utf8",
+    "ws-no-upgrade-200": "websocket.no-upgrade",
+    "ws-no-deflate": "websocket.permessage-deflate",
+    "poll-no-deliver": "longpoll.deliver",
+    "poll-first-only": "longpoll.fanout",
+    "poll-timeout-200": "longpoll.timeout",
+    "poll-blocks-others": "longpoll.server-free",
+    "sleep-blocking": "concurrency.sleep",
+    "upstream-fake": "upstream.items",
+    "upstream-sequential": "upstream.fanout",
+    "upstream-one-at-a-time": "upstream.concurrent-clients",
+    "no-gzip": "compression.gzip",
+    "gzip-no-vary": "compression.vary",
+    "gzip-always": "compression.identity",
+    "echo-cl-off-by-one": "bodies.content-length",
+    "echo-chunked-empty": "bodies.chunked",
+    "echo-max-1m": "bodies.large",
+    "no-100-continue": "bodies.expect-continue",
+    "accept-missing-host": "malformed.missing-host",
+    "accept-space-before-colon": "malformed.space-before-colon",
+    "accept-bad-request-line": "malformed.bad-request-line",
+}
+
+DEPENDENTS: dict[str, set[str]] = {
+    "path-latin1": {"paths.utf8-cjk"},
+}
+
+
+def run_reference(fault: str | None, select: str | None = None,
+                  extra: list[str] | None = None) -> dict[str, str]:
+    """Run the suite against the reference server; check id -> outcome."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "results.json"
+        cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+               "--rootdir", tmp, "-c", os.devnull,
+               "--conformance-command", f"{sys.executable} {REFERENCE}",
+               "--conformance-json", str(out), *(extra or [])]
+        if select:
+            cmd += ["-k", select]
+        env = {**os.environ, "REFERENCE_FAULTS": fault or ""}
+        proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+        if not out.exists():
+            raise AssertionError(f"no results file; pytest said:\n{proc.stdout}\n{proc.stderr}")
+        doc = json.loads(out.read_text())
+        return {r["check"]: r["outcome"] for r in doc["results"]}
