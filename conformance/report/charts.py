@@ -34,8 +34,9 @@ FIGURES: tuple[Figure, ...] = (
         "×",
         "concurrency.sleep",
         "higher",
-        "How many /sleep requests were served side by side: total sleep time of the "
-        "concurrent requests divided by the wall time they took. 1 means one at a time.",
+        "Concurrent /sleep requests: the time they would take one after another "
+        "divided by the time they took. 1 means one at a time; the number of requests "
+        "means all at once.",
     ),
     Figure(
         "fanout_s",
@@ -44,16 +45,16 @@ FIGURES: tuple[Figure, ...] = (
         "upstream.fanout",
         "lower",
         "Seconds for /upstream to gather its upstream answers. Near one upstream "
-        "delay means the requests went out at once; N delays means one after another.",
+        "delay means the calls went out at once; n delays, one after another.",
     ),
     Figure(
         "compression_ratio",
         "Compression ratio of /large",
         "×",
         "compression.gzip",
-        "",
-        "The ratio between the plain and the gzip-encoded size of /large, as "
-        "compression.gzip computes it. Absent: no compressed answer was measured.",
+        "higher",
+        "Plain size of /large divided by its gzip-encoded size. Absent: no gzip "
+        "answer that decodes to the plain body was measured.",
     ),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class ExchangeView:
     response: str
     wire: tuple[WireRow, ...]
     wire_more: int  # arrivals left out of the log shown
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Detail:
     framework: str
     check: str
     title: str
+    description: str
     area: str
     severity: str
     endpoint: str | None
@@ -49,6 +52,7 @@ class Detail:
     expected: str
     observed: str
     spec: Spec | None
+    spec_href: str | None
     exchanges: tuple[ExchangeView, ...]
     gap: Gap | None
     extension: str | None
@@ -99,6 +103,23 @@ def reproduce_command(row: ResultsFile, check: str, all_checks: Iterable[str]) -
     return f"pytest {args} -k {shlex.quote(expr)}".replace("  ", " ")
 
 
+def spec_href(spec: Spec | None, root: Path, out: Path) -> str | None:
+    """The spec's link as the page can follow it.
+
+    Absolute URLs stay; a relative one (``shared/CONTRACT.md``) names a file of
+    the repository, or of the folder it sits in, and is made relative to ``out``.
+    """
+    if spec is None or not spec.url:
+        return None
+    url = spec.url
+    if "://" in url or url.startswith(("#", "/", "mailto:")):
+        return url
+    path, _, anchor = url.partition("#")
+    base = root if (root / path).exists() or not (root.parent / path).exists() else root.parent
+    href = Path(os.path.relpath((base / path).resolve(), out.resolve())).as_posix()
+    return f"{href}#{anchor}" if anchor else href
+
+
 def cell_key(row: str, check: str) -> str:
     """An HTML id for a cell's detail: letters, digits, '-', '_' and '.' only."""
     raw = f"d-{row}--{check}"
@@ -129,6 +150,7 @@ def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Pa
                 response=excerpt(ex.response),
                 wire=tuple(wire),
                 wire_more=more,
+                error=ex.error,
             )
         )
     gap = result.gap or row.target.gaps.get(result.check)
@@ -142,6 +164,7 @@ def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Pa
         framework=row.target.framework,
         check=result.check,
         title=result.title,
+        description=result.description,
         area=result.area,
         severity=result.severity,
         endpoint=result.endpoint,
@@ -151,6 +174,7 @@ def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Pa
         expected=result.evidence.expected,
         observed=result.evidence.observed,
         spec=result.evidence.spec,
+        spec_href=spec_href(result.evidence.spec, root, out),
         exchanges=tuple(exchanges),
         gap=gap,
         extension=result.extension,

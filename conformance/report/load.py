@@ -109,6 +109,7 @@ def _exchange(value: Any, where: str) -> Exchange:
         request=_str(obj, "request", where, ""),
         response=_str(obj, "response", where, ""),
         wire=tuple(_wire(w, f"{where}.wire[{i}]") for i, w in enumerate(wire)),
+        error=_opt_str(obj, "error", where),
     )
 
 
@@ -165,6 +166,7 @@ def _result(value: Any, where: str) -> Result:
         extension=_opt_str(obj, "extension", where),
         gap=_gap(obj.get("gap"), f"{where}.gap"),
         evidence=_evidence(obj.get("evidence"), f"{where}.evidence"),
+        description=_str(obj, "description", where, ""),
         attempts=tuple(
             Attempt(
                 outcome=_str(_obj(a, f"{where}.attempts[{i}]"), "outcome", where, ""),

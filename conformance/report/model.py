@@ -21,6 +21,7 @@ class Exchange:
     request: str
     response: str
     wire: tuple[WireEvent, ...] = ()
+    error: str | None = None  # what went wrong on the connection, if anything
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Result:
     gap: Gap | None
     evidence: Evidence
     attempts: tuple[Attempt, ...] = ()
+    description: str = ""  # what the check does, in a sentence or two
 
 
 @dataclass(frozen=True)
