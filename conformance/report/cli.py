@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     for message in errors:
         _error(message)
     if not files:
-        _error(f"{results_dir}: none of the {len(errors)} results files could be read")
+        _error(f"{results_dir}: no results file could be read ({len(errors)} malformed)")
         return 2
 
     out.mkdir(parents=True, exist_ok=True)
