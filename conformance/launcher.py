@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -48,7 +49,10 @@ class ServerProcess:
     # -- lifecycle ------------------------------------------------------------
     def start(self) -> None:
         self.port = free_port(self.host)
-        env = {**os.environ, **self.extra_env,
+        # `python` and console scripts in the command resolve to the environment
+        # running the suite, activated or not.
+        path = os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])
+        env = {**os.environ, **self.extra_env, "PATH": path,
                "CONFORMANCE_HOST": self.host, "CONFORMANCE_PORT": str(self.port),
                "PYTHONUNBUFFERED": "1"}
         self.starts += 1

@@ -118,15 +118,23 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
-    run = config.stash.get(RUN_KEY, None)
-    if run is None:
-        return
-    for check in run.checks:
-        items.append(CheckItem.from_parent(session, name=check.id, check=check,
-                                           nodeid=f"conformance::{check.id}"))
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    """Add the checks to the session's own collection, so -k, -m and counts just work."""
+    report = yield
+    if isinstance(collector, pytest.Session) and RUN_KEY in collector.config.stash:
+        if report.passed:
+            report.result.append(ConformanceSuite.from_parent(collector, name="conformance",
+                                                              nodeid="conformance"))
+    return report
+
+
+class ConformanceSuite(pytest.Collector):
+    """The registered checks, as one collector of items named by check id."""
+
+    def collect(self) -> list[pytest.Item]:
+        run = self.config.stash[RUN_KEY]
+        return [CheckItem.from_parent(self, name=check.id, check=check) for check in run.checks]
 
 
 class CheckFailed(Exception):

@@ -43,8 +43,18 @@ class Upstream:
     def stop(self) -> None:
         loop = self._loop
         if loop is not None and loop.is_running():
-            loop.call_soon_threadsafe(loop.stop)
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop)
             self._thread.join(5)
+
+    async def _shutdown(self) -> None:
+        """Close the listener and the kept-alive connections, then end the loop."""
+        if self._server is not None:
+            self._server.close()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        asyncio.get_running_loop().stop()
 
     def reset(self) -> None:
         with self._lock:
@@ -98,7 +108,8 @@ class Upstream:
                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body
                 )
                 await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
+                asyncio.CancelledError):
             pass
         finally:
             writer.close()

@@ -30,8 +30,9 @@ class NoResponse(Exception):
         super().__init__(what)
 
     def describe(self) -> str:
-        seen = f"; received {len(self.received)} bytes" if self.received else "; received nothing"
-        return self.what + seen
+        if not self.received:
+            return self.what + "; received nothing"
+        return f"{self.what}; received {len(self.received)} bytes: {self.received[:60]!r}"
 
 
 @dataclass
@@ -146,7 +147,7 @@ class Connection:
         self.sock.sendall(data)
 
     # -- receiving ---------------------------------------------------------
-    def _recv(self, deadline: float) -> bool:
+    def fill(self, deadline: float) -> bool:
         """Read once into the buffer; False when the peer closed."""
         if self.closed_by_peer:
             return False
@@ -178,16 +179,16 @@ class Connection:
         while marker not in self.buf:
             if len(self.buf) > limit:
                 raise NoResponse(f"no {marker!r} within {limit} bytes", self._seen())
-            if not self._recv(deadline):
+            if not self.fill(deadline):
                 raise NoResponse("connection closed before a complete response", self._seen())
         line, _, self.buf = self.buf.partition(marker)
         return line
 
     def read_exact(self, n: int, deadline: float) -> bytes:
         while len(self.buf) < n:
-            if not self._recv(deadline):
+            if not self.fill(deadline):
                 raise NoResponse(
-                    f"connection closed with {n - len(self.buf)} of {n} body bytes missing",
+                    f"connection closed with {n - len(self.buf)} of {n} expected bytes missing",
                     self._seen(),
                 )
         data, self.buf = self.buf[:n], self.buf[n:]
@@ -239,7 +240,7 @@ class Connection:
                 raise NoResponse("invalid Content-Length", self._seen()) from None
             got = 0
             while got < size:
-                if not self.buf and not self._recv(deadline):
+                if not self.buf and not self.fill(deadline):
                     raise NoResponse(f"connection closed after {got} of {size} body bytes", self._seen())
                 take = self.buf[: size - got]
                 self.buf = self.buf[len(take):]
@@ -250,7 +251,7 @@ class Connection:
             if self.buf:
                 resp.pieces.append(Arrival(self.now(), self.buf))
                 self.buf = b""
-            while self._recv(deadline):
+            while self.fill(deadline):
                 resp.pieces.append(Arrival(self.now(), self.buf))
                 self.buf = b""
         resp.body = b"".join(p.data for p in resp.pieces)
@@ -276,7 +277,7 @@ class Connection:
         """Everything still buffered or arriving until the peer closes or time runs out."""
         deadline = time.monotonic() + seconds
         try:
-            while self._recv(deadline):
+            while self.fill(deadline):
                 pass
         except NoResponse:
             pass

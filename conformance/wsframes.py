@@ -72,6 +72,8 @@ class Frame:
 def read_frame(conn: Connection, seconds: float) -> Frame:
     """Read one server frame; NoResponse when the connection ends or time runs out."""
     deadline = time.monotonic() + seconds
+    if not conn.buf and not conn.fill(deadline):
+        raise NoResponse("the connection closed with no further frame")
     b0, b1 = conn.read_exact(2, deadline)
     n = b1 & 0x7F
     if n == 126:

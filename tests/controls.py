@@ -67,8 +67,18 @@ FAULTS: dict[str, str] = {
     "accept-bad-request-line": "malformed.bad-request-line",
 }
 
+# Every check made through a real WebSocket client rests on a valid handshake.
+_THROUGH_A_CLIENT = {"websocket.echo-text", "websocket.echo-binary", "websocket.large-message",
+                     "websocket.ping-pong", "websocket.close", "websocket.close-code",
+                     "websocket.permessage-deflate"}
+
 DEPENDENTS: dict[str, set[str]] = {
+    "json-wrong-type": {"basics.json-language-absent"},  # one Content-Type for both
+    "405-as-404": {"methods.405-allow"},  # Allow is judged on the 405
     "path-latin1": {"paths.utf8-cjk"},
+    "stream-wrong-body": {"streaming.http10"},  # the HTTP/1.0 answer must be whole too
+    "sse-bad-format": {"sse.incremental", "sse.resume"},  # no blank line, no event
+    "ws-bad-accept": _THROUGH_A_CLIENT,
 }
 
 

@@ -283,3 +283,16 @@ def test_unwritable_json_path_loses_nothing(pytester: pytest.Pytester, reference
     )
     result.stdout.fnmatch_lines(["*--conformance-json *wrote *conformance-results-*.json instead*"])
     assert list(pytester.path.glob("conformance-results-*.json"))
+
+
+def test_a_timing_check_that_passes_only_on_its_rerun_is_flaky(pytester: pytest.Pytester) -> None:
+    wobbly = Path(__file__).parent / "wobbly_server.py"
+    out = pytester.path / "r.json"
+    result = pytester.runpytest_subprocess("--conformance-command", f"{sys.executable} {wobbly}",
+                                           "--conformance-json", str(out), "-k", "concurrency.sleep")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*1 flaky*"])
+    r = results(out)["concurrency.sleep"]
+    assert r["outcome"] == "flaky"
+    assert [a["finding"] for a in r["attempts"]] == ["unmet-must", "pass"]
+    assert "the re-run passed" in r["reason"]

@@ -166,31 +166,52 @@ def ping_pong(ctx: Context) -> None:
         ctx.expect(answered, f"no matching pong within {ctx.timeout:.0f} s")
 
 
-def _close(ctx: Context, code: int) -> int | None:
-    with _client(ctx) as ws:
-        ws.close(code=code, reason="bye")
-        rcvd = ws.protocol.close_rcvd
-        ctx.note("closing handshake",
-                 f"sent close {code}; received {'close ' + str(rcvd.code) if rcvd else 'no close'}")
-        return rcvd.code if rcvd else None
+CLOSINGS = 3
+
+
+def _closings(ctx: Context, code: int) -> list[int | None]:
+    """The close code the server answered with, for several closing handshakes in a row.
+
+    One handshake can succeed by luck of scheduling; three in a row make a
+    server that sometimes drops the connection without a close frame visible.
+    """
+    answers: list[int | None] = []
+    why: list[str] = []
+    for _ in range(CLOSINGS):
+        with _client(ctx) as ws:
+            ws.send("bye soon")
+            ws.recv(timeout=ctx.timeout)
+            ws.close(code=code, reason="bye")
+            rcvd = ws.protocol.close_rcvd
+            answers.append(rcvd.code if rcvd else None)
+            if rcvd is None:
+                why.append(repr(ws.protocol.close_exc))
+    ctx.note("closing handshakes",
+             f"sent close {code} {CLOSINGS} times; received " +
+             ", ".join("no close" if a is None else f"close {a}" for a in answers) +
+             (f" (the client saw: {'; '.join(why)})" if why else ""))
+    return answers
 
 
 @check(
     id="websocket.close", title="A close frame is answered with a close frame", severity=MUST,
-    endpoint="E7", spec="rfc6455.close", expect="a close frame in reply to ours",
+    endpoint="E7", spec="rfc6455.close",
+    expect=f"a close frame in reply to ours, in each of {CLOSINGS} closing handshakes",
 )
 def close(ctx: Context) -> None:
-    code = _close(ctx, 4000)
-    ctx.expect(code is not None, "the connection ended without a close frame")
+    answers = _closings(ctx, 4000)
+    missing = answers.count(None)
+    ctx.expect(missing == 0, f"{missing} of {CLOSINGS} connections ended without a close frame")
 
 
 @check(
     id="websocket.close-code", title="The closing handshake echoes the client's status code",
-    severity=SHOULD, endpoint="E7", spec="rfc6455.close", expect="close code 4000 echoed",
+    severity=SHOULD, endpoint="E7", spec="rfc6455.close",
+    expect=f"close code 4000 echoed in each of {CLOSINGS} closing handshakes",
 )
 def close_code(ctx: Context) -> None:
-    code = _close(ctx, 4000)
-    ctx.expect(code == 4000, f"close code {code}")
+    answers = _closings(ctx, 4000)
+    ctx.expect(answers == [4000] * CLOSINGS, f"close codes {answers}")
 
 
 @check(

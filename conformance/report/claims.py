@@ -135,8 +135,18 @@ def _present_adapters(adapters: Iterable[AdapterStatus], native_only: bool) -> l
     return [a.adapter for a in adapters if _counts_as_present(a.status, native_only)]
 
 
-def judge(status: str, expectation: str, adapters: Sequence[AdapterStatus], claim: Claim) -> tuple[str, str]:
-    """The verdict of one expectation against a measured status, and a note why."""
+def judge(
+    status: str,
+    expectation: str,
+    adapters: Sequence[AdapterStatus],
+    claim: Claim,
+    together: bool = False,
+) -> tuple[str, str]:
+    """The verdict of one expectation against a measured status, and a note why.
+
+    ``together``: the status is that of all the claim's behaviours at once, so
+    "absent" means "not all of them", which a partial status satisfies.
+    """
     if status == NO_DATA:
         return NO_DATA, "not measured"
     if expectation == "server-dependent":
@@ -157,6 +167,8 @@ def judge(status: str, expectation: str, adapters: Sequence[AdapterStatus], clai
     if status == EXTENSION:
         return HOLDS, f"for the framework itself; reached through {', '.join(via_ext)}"
     if status == PARTIAL:
+        if together:
+            return HOLDS, "some of them, not all"
         return PARTLY, "some checks pass"
     return HOLDS, ""
 
@@ -220,7 +232,7 @@ def evaluate(claim: Claim, rows: Sequence[ResultsFile]) -> ClaimVerdict:
             union = tuple(dict.fromkeys(c for b in claim.behaviours for c in b.checks))
             adapters = tuple(adapter_status(r, union) for r in fw_rows)
             status = framework_status(adapters, claim)
-            verdict, note = judge(status, expectation, adapters, claim)
+            verdict, note = judge(status, expectation, adapters, claim, together=True)
         else:
             verdict = _combine([b.verdict for b in behaviours])
             note = ""

@@ -73,6 +73,11 @@ class Row:
         return self.file.name
 
     @property
+    def missing(self) -> int:
+        """Checks of the matrix this row has no result for (a partial run)."""
+        return sum(1 for c in self.cells if c.style is None)
+
+    @property
     def outcomes(self) -> str:
         """The outcomes present in the row, space-separated, for the outcome filter."""
         return " ".join(sorted(self.counts.by_outcome))

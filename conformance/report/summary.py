@@ -45,8 +45,9 @@ def summary_table(matrix: Matrix) -> str:
     ]
     for row in matrix.rows:
         target = row.file.target
+        partial = " (partial run)" if row.missing and target.install_error is None else ""
         cells = [
-            f"`{_md(row.name)}`",
+            f"`{_md(row.name)}`{partial}",
             _versioned(target.framework, target.framework_version),
             _versioned(target.server, target.server_version),
         ]

@@ -1,0 +1,45 @@
+"""A server whose /sleep blocks for its first five requests and overlaps afterwards.
+
+The control for re-runs: a timing check against it misses once, passes on the
+re-run, and must come out ``flaky``, never ``pass``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+served = 0
+
+
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    global served
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            target = head.split(b" ")[1].decode()
+            body = b"Hello World!"
+            if target.startswith("/sleep?ms="):
+                ms = int(target.split("=")[1])
+                served += 1
+                if served <= 5:
+                    time.sleep(ms / 1000)  # blocks the loop: the first run queues
+                else:
+                    await asyncio.sleep(ms / 1000)
+                body = f"slept {ms}".encode()
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+async def main() -> None:
+    server = await asyncio.start_server(handle, os.environ["CONFORMANCE_HOST"],
+                                        int(os.environ["CONFORMANCE_PORT"]))
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
