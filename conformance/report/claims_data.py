@@ -120,6 +120,9 @@ WSGI_ADAPTERS: tuple[str, ...] = (
     "cherrypy",
     "webpy",
     "web2py",
+    "py4web",
+    "gevent",  # a plain WSGI application on gevent.pywsgi
+    "eventlet",  # a plain WSGI application on eventlet.wsgi
 )
 
 CLAIMS: tuple[Claim, ...] = (

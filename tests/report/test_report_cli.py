@@ -64,6 +64,18 @@ def test_malformed_file_is_named_and_the_other_rows_are_built(
     assert "broken.json" in page
 
 
+def test_partial_run_is_marked(tmp_path: Path) -> None:
+    results = _copy_results(tmp_path / "results")
+    flask = json.loads((results / "flask.json").read_text(encoding="utf-8"))
+    flask["results"] = flask["results"][:2]  # as after `tox -e flask -- -k ...`
+    (results / "flask.json").write_text(json.dumps(flask), encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["--results", str(results), "--out", str(out)]) == 0
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "partial run: 2 of 47 checks" in page
+    assert "`flask` (partial run)" in (out / "summary.md").read_text(encoding="utf-8")
+
+
 def test_only_malformed_files_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     results = tmp_path / "results"
     results.mkdir()
