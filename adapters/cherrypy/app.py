@@ -119,7 +119,6 @@ if __name__ == "__main__":
         {
             "server.socket_host": os.environ["CONFORMANCE_HOST"],
             "server.socket_port": int(os.environ["CONFORMANCE_PORT"]),
-            "server.thread_pool": 16,  # cheroot defaults to 10 worker threads
             "engine.autoreload.on": False,
         }
     )
