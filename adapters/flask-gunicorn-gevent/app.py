@@ -12,12 +12,11 @@ import urllib.request
 from collections import defaultdict
 
 import gevent
-from gevent.event import AsyncResult
-from gevent.pool import Pool
-
 from flask import Flask, Response, request, stream_with_context
 from flask_compress import Compress
 from flask_sock import Sock
+from gevent.event import AsyncResult
+from gevent.pool import Pool
 
 UPSTREAM = os.environ["CONFORMANCE_UPSTREAM"]
 LARGE = "".join(f"line {i:06d} of the large body\n" for i in range(40000))
