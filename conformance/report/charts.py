@@ -92,13 +92,12 @@ class Chart:
 
 
 def format_value(value: float, unit: str) -> str:
+    """A figure for a bar's label: seconds under one as milliseconds."""
+    if unit == "s":
+        return f"{value * 1000:.1f} ms" if abs(value) < 1 else f"{value:.2f} s"
     if abs(value) >= 100:
-        text = f"{value:.0f}"
-    elif abs(value) >= 10:
-        text = f"{value:.1f}"
-    else:
-        text = f"{value:.2f}" if unit == "×" else f"{value:.3f}"
-    return f"{text} {unit}" if unit == "s" else f"{text}{unit}"
+        return f"{value:.0f}{unit}"
+    return f"{value:.1f}{unit}" if abs(value) >= 10 else f"{value:.2f}{unit}"
 
 
 def chart(figure: Figure, rows: Sequence[ResultsFile]) -> Chart:

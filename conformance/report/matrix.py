@@ -73,6 +73,15 @@ class Row:
         return self.file.name
 
     @property
+    def install_summary(self) -> str:
+        """One line of the install error: its last line that names an error."""
+        return install_summary(self.file.target.install_error or "")
+
+    @property
+    def install_key(self) -> str:
+        return cell_key(self.name, "install")
+
+    @property
     def missing(self) -> int:
         """Checks of the matrix this row has no result for (a partial run)."""
         return sum(1 for c in self.cells if c.style is None)
@@ -102,6 +111,18 @@ class Matrix:
     @property
     def rows(self) -> tuple[Row, ...]:
         return tuple(r for g in self.groups for r in g.rows)
+
+
+INSTALL_SUMMARY = 240
+
+
+def install_summary(error: str) -> str:
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    named = [line for line in lines if "error" in line.lower()]
+    line = named[-1] if named else lines[-1]
+    return line if len(line) <= INSTALL_SUMMARY else line[: INSTALL_SUMMARY - 1] + "…"
 
 
 def slug(text: str) -> str:

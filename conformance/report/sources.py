@@ -30,6 +30,12 @@ class SourceLink:
     href: str  # relative to the report's folder, with #L<line> when found
     path: str  # as shown: the file, relative to the repository root
     line: int | None
+    # Where the path is routed when that is another file than the recipe
+    # (Django's urls.py beside views.py).
+    route: SourceLink | None = None
+
+
+SOURCE_SUFFIXES = (".py", ".toml", ".cfg", ".ini", ".yaml", ".yml")
 
 
 def _literal_patterns(path: str) -> tuple[re.Pattern[str], ...]:
@@ -75,25 +81,62 @@ def source_file(root: Path, adapter: str, source: str) -> Path:
     return root / "adapters" / adapter / candidate
 
 
-def source_link(
-    root: Path, out: Path, adapter: str, source: str | None, endpoint: str | None
-) -> SourceLink | None:
-    """The link from ``out`` to the recipe for ``endpoint`` in the adapter's source."""
-    if not source:
+def _file_line(file: Path, path: str | None) -> int | None:
+    if path is None or not file.is_file():
         return None
-    file = source_file(root, adapter, source)
+    try:
+        return find_line(file.read_text(encoding="utf-8", errors="replace"), path)
+    except OSError:
+        return None
+
+
+def _link(root: Path, out: Path, file: Path, line: int | None) -> SourceLink:
     href = Path(os.path.relpath(file.resolve(), out.resolve())).as_posix()
     try:
         shown = file.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         shown = file.as_posix()
-    line = None
+    return SourceLink(href=f"{href}#L{line}" if line else href, path=shown, line=line)
+
+
+def _route(root: Path, out: Path, recipe: Path, path: str) -> SourceLink | None:
+    """The first other source file of the adapter that routes ``path``."""
+    folder = recipe.parent
+    while folder.parent != folder and folder.parent.name != "adapters":
+        if (folder / "adapter.toml").is_file():
+            break
+        folder = folder.parent
+    if not ((folder / "adapter.toml").is_file() or folder.parent.name == "adapters"):
+        return None  # not inside an adapter's folder: do not wander the disk
+    others = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix in SOURCE_SUFFIXES and p.is_file() and p != recipe and "__pycache__" not in p.parts
+    )
+    for other in others:
+        line = _file_line(other, path)
+        if line is not None:
+            return _link(root, out, other, line)
+    return None
+
+
+def source_link(
+    root: Path, out: Path, adapter: str, source: str | None, endpoint: str | None
+) -> SourceLink | None:
+    """The link from ``out`` to the recipe for ``endpoint`` in the adapter's source.
+
+    The line is where the endpoint's path literal first appears in the file;
+    when the file does not route it, ``route`` points at the adapter's file
+    that does, if any.
+    """
+    if not source:
+        return None
+    file = source_file(root, adapter, source)
     path = ENDPOINT_PATHS.get(endpoint or "")
-    if path is not None and file.is_file():
-        try:
-            line = find_line(file.read_text(encoding="utf-8", errors="replace"), path)
-        except OSError:
-            line = None
-    if line is not None:
-        href = f"{href}#L{line}"
-    return SourceLink(href=href, path=shown, line=line)
+    line = _file_line(file, path)
+    link = _link(root, out, file, line)
+    if path is not None and line is None and file.is_file():
+        route = _route(root, out, file, path)
+        if route is not None:
+            link = SourceLink(link.href, link.path, None, route)
+    return link

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.report.matrix import install_summary
 from conformance.report.outcomes import EXTENSION_MARK, OUTCOMES
 
 
@@ -152,6 +153,16 @@ def test_install_error_spans_the_row(page: str) -> None:
     assert 'class="install-error" colspan="47"' in row
     assert "Could not find a version that satisfies the requirement dictshield" in row
     assert 'class="cell"' not in row
+    assert 'href="#d-brubeck--install"' in row
+    log = section(page, "d-brubeck--install")
+    assert "pip install brubeck: ERROR" in log
+
+
+def test_install_error_summary_is_one_line() -> None:
+    log = "Collecting x\n  Downloading x.tar.gz\nERROR: Failed building wheel for x\nnote: this is an issue\n"
+    assert install_summary(log) == "ERROR: Failed building wheel for x"
+    assert install_summary("just one line") == "just one line"
+    assert len(install_summary("error " * 100)) == 240
 
 
 def test_detail_has_evidence_spec_wire_log_and_recipe(page: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,7 @@ from conformance.report.claims import (
 from conformance.report.claims_data import CLAIMS, Behaviour, Claim
 from conformance.report.details import reproduce_command, visible
 from conformance.report.model import ResultsFile
-from conformance.report.sources import find_line
+from conformance.report.sources import find_line, source_link
 from conformance.report.tally import counts
 
 SOURCE = """\
@@ -38,6 +39,24 @@ app.router.add_get("/stream", stream)
 )
 def test_find_line(path: str, line: int | None) -> None:
     assert find_line(SOURCE, path) == line
+
+
+def test_source_link_finds_the_route_in_another_file(tmp_path: Path) -> None:
+    adapter = tmp_path / "adapters" / "dj"
+    adapter.mkdir(parents=True)
+    (adapter / "views.py").write_text("def stream(request): ...\n", encoding="utf-8")
+    (adapter / "urls.py").write_text(
+        'urlpatterns = [\n    path("stream", views.stream),\n]\n', encoding="utf-8"
+    )
+    out = tmp_path / "reports"
+    link = source_link(tmp_path, out, "dj", "adapters/dj/views.py", "E5")
+    assert link is not None
+    assert (link.href, link.line) == ("../adapters/dj/views.py", None)
+    assert link.route is not None
+    assert (link.route.href, link.route.line) == ("../adapters/dj/urls.py#L2", 2)
+    # an adapter-relative source, as adapter.toml writes it
+    link = source_link(tmp_path, out, "dj", "urls.py", "E5")
+    assert link is not None and link.href == "../adapters/dj/urls.py#L2"
 
 
 def test_find_line_django_root() -> None:

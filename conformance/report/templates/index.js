@@ -28,7 +28,7 @@
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (!(target instanceof Element)) { return; }
-    var cell = target.closest("a.cell");
+    var cell = target.closest("a.cell, a.open-detail");
     if (cell) {
       if (showPanel(cell.getAttribute("href").slice(1), cell)) { event.preventDefault(); }
       return;
