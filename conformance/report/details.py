@@ -12,9 +12,10 @@ from conformance.report.model import Gap, Result, ResultsFile, Spec
 from conformance.report.outcomes import NAMES, OutcomeStyle, style
 from conformance.report.sources import ENDPOINT_PATHS, SourceLink, source_link
 
-WIRE_ROWS = 120  # rows of the arrival log shown per exchange
-WIRE_DATA = 120  # characters of each arrival's bytes shown
-EXCERPT = 4000  # characters of a raw request or response shown
+WIRE_HEAD = 30  # first rows of the arrival log shown per exchange
+WIRE_TAIL = 10  # and its last rows: the end of a stream tells its timing too
+WIRE_DATA = 72  # characters of each arrival's bytes shown
+EXCERPT = 2000  # characters of a raw request or response shown
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ class ExchangeView:
     label: str
     request: str
     response: str
-    wire: tuple[WireRow, ...]
-    wire_more: int  # arrivals left out of the log shown
+    wire: tuple[WireRow, ...]  # the first rows (all of them when the log is short)
+    wire_tail: tuple[WireRow, ...]  # the last rows, after the ones left out
+    wire_more: int  # arrivals left out between the two
+    wire_bytes: int  # bytes of every arrival, shown or not
     error: str | None
 
 
@@ -115,6 +118,7 @@ def spec_href(spec: Spec | None, root: Path, out: Path) -> str | None:
     if "://" in url or url.startswith(("#", "/", "mailto:")):
         return url
     path, _, anchor = url.partition("#")
+    root = root.resolve()
     base = root if (root / path).exists() or not (root.parent / path).exists() else root.parent
     href = Path(os.path.relpath((base / path).resolve(), out.resolve())).as_posix()
     return f"{href}#{anchor}" if anchor else href
@@ -126,30 +130,34 @@ def cell_key(row: str, check: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in raw)
 
 
-def _wire_rows(events: Iterable[tuple[float, int, str]]) -> tuple[list[WireRow], int]:
+def _wire_rows(
+    events: Iterable[tuple[float, int, str]],
+) -> tuple[list[WireRow], list[WireRow], int, int]:
+    """The arrival log as (head rows, tail rows, rows left out, total bytes)."""
     rows: list[WireRow] = []
     total = 0
-    more = 0
     for t, n, data in events:
         total += n
-        if len(rows) >= WIRE_ROWS:
-            more += 1
-            continue
         rows.append(WireRow(t_ms=f"{t * 1000:.1f}", n=n, total=total, data=visible(data)))
-    return rows, more
+    if len(rows) <= WIRE_HEAD + WIRE_TAIL:
+        return rows, [], 0, total
+    left_out = len(rows) - WIRE_HEAD - WIRE_TAIL
+    return rows[:WIRE_HEAD], rows[-WIRE_TAIL:], left_out, total
 
 
 def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Path, out: Path) -> Detail:
     exchanges = []
     for ex in result.evidence.exchanges:
-        wire, more = _wire_rows((w.t, w.n, w.data) for w in ex.wire)
+        head, tail, more, total = _wire_rows((w.t, w.n, w.data) for w in ex.wire)
         exchanges.append(
             ExchangeView(
                 label=ex.label,
                 request=excerpt(ex.request),
                 response=excerpt(ex.response),
-                wire=tuple(wire),
+                wire=tuple(head),
+                wire_tail=tuple(tail),
                 wire_more=more,
+                wire_bytes=total,
                 error=ex.error,
             )
         )

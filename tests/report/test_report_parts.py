@@ -16,8 +16,8 @@ from conformance.report.claims import (
     evaluate_all,
 )
 from conformance.report.claims_data import CLAIMS, Behaviour, Claim
-from conformance.report.details import reproduce_command, visible
-from conformance.report.model import ResultsFile
+from conformance.report.details import _wire_rows, reproduce_command, spec_href, visible
+from conformance.report.model import ResultsFile, Spec
 from conformance.report.sources import find_line, source_link
 from conformance.report.tally import counts
 
@@ -183,3 +183,33 @@ def test_every_quantifier(rows: list[ResultsFile]) -> None:
     assert fv.verdict == PARTLY
     (fv,) = evaluate(replace(claim, quantifier="any"), [flask, broken]).frameworks
     assert fv.verdict == HOLDS
+
+
+def test_long_wire_log_keeps_its_head_and_tail() -> None:
+    events = [(i / 1000, 10, f"chunk {i}") for i in range(100)]
+    head, tail, left_out, total = _wire_rows(events)
+    assert [len(head), len(tail), left_out, total] == [30, 10, 60, 1000]
+    assert head[0].data == "chunk 0" and tail[-1].data == "chunk 99"
+    assert tail[-1].total == 1000 and tail[-1].t_ms == "99.0"
+    head, tail, left_out, total = _wire_rows(events[:5])
+    assert (len(head), tail, left_out, total) == (5, [], 0, 50)
+
+
+def test_relative_spec_link_is_found_beside_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "docs").mkdir(parents=True)
+    (repo / "docs" / "checks.md").write_text("x", encoding="utf-8")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "CONTRACT.md").write_text("x", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    out = Path("reports")
+
+    def spec(url: str) -> Spec:
+        return Spec(source="s", section="", url=url, text="t")
+
+    assert spec_href(spec("shared/CONTRACT.md#e5"), Path("."), out) == "../../shared/CONTRACT.md#e5"
+    assert spec_href(spec("docs/checks.md"), Path("."), out) == "../docs/checks.md"
+    assert spec_href(spec("https://x.test/a"), Path("."), out) == "https://x.test/a"
+    assert spec_href(None, Path("."), out) is None
