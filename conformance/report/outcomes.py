@@ -18,17 +18,17 @@ class OutcomeStyle:
     bg: str
 
 
-# Colours: dark symbols on light tints (contrast of every fg/bg pair >= 7:1),
+# Colours: dark symbols on light tints (contrast of every fg/bg pair >= 7:1, WCAG AAA),
 # hues spread so that red/green confusion still leaves the symbol to tell.
 OUTCOMES: tuple[OutcomeStyle, ...] = (
-    OutcomeStyle("pass", "✓", "pass", "the expectation held", "pass", "#0b5d1e", "#d3efd9"),
+    OutcomeStyle("pass", "✓", "pass", "the expectation held", "pass", "#084d17", "#d3efd9"),
     OutcomeStyle(
         "fail",
         "✗",
         "fail",
         "a MUST check's expectation did not hold",
         "fail",
-        "#8e0b1f",
+        "#7f0a1c",
         "#fbd3cf",
     ),
     OutcomeStyle(
@@ -46,7 +46,7 @@ OUTCOMES: tuple[OutcomeStyle, ...] = (
         "unsupported",
         "the adapter declared a gap, or the check cannot run against this target",
         "unsupported",
-        "#4a525a",
+        "#3f464d",
         "#eceff1",
     ),
     OutcomeStyle(

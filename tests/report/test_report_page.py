@@ -248,3 +248,18 @@ def test_filters_and_run_information(page: str) -> None:
 def test_junit_linked_when_present(page: str) -> None:
     assert 'href="junit/flask.xml"' in page
     assert 'href="junit/tornado.xml"' not in page
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+@pytest.mark.parametrize("outcome", OUTCOMES, ids=lambda o: o.name)
+def test_outcome_colours_have_aaa_contrast(outcome: object) -> None:
+    assert isinstance(outcome, type(OUTCOMES[0]))
+    a, b = _luminance(outcome.fg), _luminance(outcome.bg)
+    assert (max(a, b) + 0.05) / (min(a, b) + 0.05) >= 7
