@@ -32,6 +32,8 @@ def _area_cell(row: Row, area: str) -> str:
         return ""
     if all(r.outcome in NOT_RUN for r in results):
         return "–"
+    if all(r.outcome in NOT_RUN or r.outcome == "error" for r in results):
+        return "E"  # nothing ran to a verdict: the server or the checks broke
     mark = EXTENSION_MARK if any(r.extension for r in results) else ""
     return f"{area_tally(results)}{mark}"
 
@@ -66,7 +68,7 @@ def summary_markdown(matrix: Matrix, when: str, errors: Sequence[str] = ()) -> s
     parts = [
         f"Conformance matrix ({when}). MUST and SHOULD: checks passed of those run; "
         "areas: behaviours supported of all areas; per area: checks passed of those "
-        f"run, – every check declared unsupported, {EXTENSION_MARK} reached through an "
+        f"run, – every check declared unsupported, E only errors, {EXTENSION_MARK} reached through an "
         "extension package. Details, evidence and the recipe behind every cell: "
         "[reports/index.html](reports/index.html); claims of comparison articles "
         "against these results: [reports/claims.html](reports/claims.html).",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
+from conformance.report.cli import main
 from conformance.report.summary import END, START, ReadmeError, replace_block, update_readme
+
+RESULTS = Path(__file__).resolve().parents[1] / "data" / "results"
 
 
 def _table(site: Path) -> list[list[str]]:
@@ -68,3 +73,19 @@ def test_update_readme_without_markers(tmp_path: Path) -> None:
     readme.write_text("no markers\n", encoding="utf-8")
     with pytest.raises(ReadmeError, match="README.md: markers"):
         update_readme(readme, "x")
+
+
+def test_area_with_only_errors_is_e(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    shutil.copytree(RESULTS, results)
+    bottle = json.loads((results / "bottle.json").read_text(encoding="utf-8"))
+    for r in bottle["results"]:
+        if r["area"] == "sse":
+            r["outcome"] = "error"
+    (results / "bottle.json").write_text(json.dumps(bottle), encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["--results", str(results), "--out", str(out)]) == 0
+    table = _table(out)
+    row = dict(zip(table[0], next(r for r in table if r[0] == "`bottle`"), strict=True))
+    assert row["sse"] == "E"
+    assert row["websocket"] == "–"
