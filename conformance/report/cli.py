@@ -11,7 +11,7 @@ from conformance.report.claims import evaluate_all
 from conformance.report.compare import changes_markdown, changes_text, compare
 from conformance.report.load import load_dir
 from conformance.report.matrix import build
-from conformance.report.render import render_claims, render_index
+from conformance.report.render import doc_links, render_claims, render_index
 from conformance.report.runinfo import run_info
 from conformance.report.summary import ReadmeError, summary_markdown, update_readme
 
@@ -94,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     info = run_info(files)
     rows = matrix.rows
     index = out / "index.html"
-    index.write_text(render_index(matrix, charts([r.file for r in rows]), info, errors), encoding="utf-8")
+    links = doc_links(args.root, out)
+    page = render_index(matrix, charts([r.file for r in rows]), info, errors, links)
+    index.write_text(page, encoding="utf-8")
     claims = out / "claims.html"
-    claims.write_text(render_claims(evaluate_all([r.file for r in rows]), info), encoding="utf-8")
+    claims.write_text(render_claims(evaluate_all([r.file for r in rows]), info, links), encoding="utf-8")
     when = info.last_finished[:10] or "date unknown"
     summary = summary_markdown(matrix, when, errors)
     (out / "summary.md").write_text(summary, encoding="utf-8")

@@ -66,6 +66,12 @@ class Detail:
     figures: tuple[tuple[str, float], ...]
 
 
+def _control(ch: str) -> bool:
+    """C0 and C1 controls and DEL: parse errors in HTML, shown escaped instead."""
+    code = ord(ch)
+    return code < 0x20 or 0x7F <= code <= 0x9F
+
+
 def visible(data: str, limit: int = WIRE_DATA) -> str:
     """Bytes as one readable line: CR, LF and other controls spelled out."""
     out: list[str] = []
@@ -76,7 +82,7 @@ def visible(data: str, limit: int = WIRE_DATA) -> str:
             out.append("\\n")
         elif ch == "\t":
             out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+        elif _control(ch):
             out.append(f"\\x{ord(ch):02x}")
         else:
             out.append(ch)
@@ -85,11 +91,11 @@ def visible(data: str, limit: int = WIRE_DATA) -> str:
 
 
 def excerpt(raw: str, limit: int = EXCERPT) -> str:
-    """A raw message for a <pre>: CRLF shown as line ends, cut at ``limit``."""
+    """A raw message for a <pre>: CRLF shown as line ends, other controls escaped."""
     text = raw.replace("\r\n", "\n")
     if len(text) > limit:
-        return text[:limit] + f"\n… ({len(text) - limit} more characters)"
-    return text
+        text = text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    return "".join(f"\\x{ord(ch):02x}" if _control(ch) and ch not in "\n\t" else ch for ch in text)
 
 
 def reproduce_command(row: ResultsFile, check: str, all_checks: Iterable[str]) -> str:

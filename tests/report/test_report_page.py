@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.report.details import excerpt, visible
 from conformance.report.matrix import install_summary
 from conformance.report.outcomes import EXTENSION_MARK, OUTCOMES
 
@@ -263,3 +264,13 @@ def test_outcome_colours_have_aaa_contrast(outcome: object) -> None:
     assert isinstance(outcome, type(OUTCOMES[0]))
     a, b = _luminance(outcome.fg), _luminance(outcome.bg)
     assert (max(a, b) + 0.05) / (min(a, b) + 0.05) >= 7
+
+
+def test_no_raw_control_characters(page: str) -> None:
+    bad = [ch for ch in page if (ord(ch) < 0x20 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F]
+    assert bad == []
+
+
+def test_binary_bytes_are_escaped() -> None:
+    assert excerpt("HTTP/1.1 200 OK\r\n\r\n\x00\x9f") == "HTTP/1.1 200 OK\n\n\\x00\\x9f"
+    assert visible("\x00\x7f") == "\\x00\\x7f"
