@@ -10,6 +10,7 @@ tox stops that environment there.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -48,16 +49,23 @@ def main(argv: list[str]) -> int:
     if args.json:
         target = Target("adapter", command=meta.command, cwd=meta.folder, meta=meta,
                         root=Path.cwd()).describe()
-        target["install_error"] = "\n".join(lines[-25:])
+        target["install_error"] = "\n".join([reason, "...", *lines[-25:]])
         run = results.run_info(started, ["install", *argv], 0)
         results.write(Path(args.json),
                       results.document(target, run, results.error_results(all_checks(), reason)))
     return 1
 
 
+# pip's output, most telling first: a compiler's fatal error or a Python exception
+# inside a build is the real cause; pip's own "ERROR:" lines only say that it failed.
+TELLING = (re.compile(r"fatal error:"), re.compile(r"\b[A-Z]\w*(Error|Exception): "),
+           re.compile(r"^(ERROR|error):"))
+
+
 def _reason(lines: list[str]) -> str:
-    """pip's most telling line: the first error line, else the last line."""
-    for line in lines:
-        if line.startswith(("ERROR:", "error:")) or "Error:" in line:
-            return "pip could not install the requirements: " + line[:300]
+    """The most telling line of pip's output."""
+    for pattern in TELLING:
+        for line in lines:
+            if pattern.search(line):
+                return "pip could not install the requirements: " + line[:300]
     return "pip could not install the requirements: " + (lines[-1][:300] if lines else "no output")

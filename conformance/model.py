@@ -199,6 +199,24 @@ class Context:
             finally:
                 exchange.wire = conn.log
 
+    def request_then_probe(self, method: str, target: str,
+                           timeout: float | None = None) -> tuple[Response, bytes]:
+        """A request with ``GET /`` pipelined behind it; the response and the bytes after it.
+
+        Content sent where none belongs (after a HEAD answer, a 204 or a 304) is
+        read as the start of the next response: the bytes after the first
+        response must be empty or begin a status line.
+        """
+        data = (f"{method} {target} HTTP/1.1\r\nHost: {self.authority}\r\n\r\n"
+                f"GET / HTTP/1.1\r\nHost: {self.authority}\r\nConnection: close\r\n\r\n").encode()
+        with self.connection(timeout) as conn:
+            conn.send(data)
+            try:
+                response = conn.read_response(method=method)
+                return response, conn.drain(1.0)
+            finally:
+                self.record(f"{method} {target}, then GET / on the same connection", data, conn)
+
     def record(self, label: str, request: bytes, conn: Connection,
                response: Response | None = None) -> Exchange:
         """Keep a hand-driven exchange (raw sockets, WebSocket frames) as evidence."""

@@ -39,7 +39,7 @@ OPTIONS: dict[str, tuple[str, str | None]] = {
     "adapters-dir": ("where adapter folders live (default: <rootdir>/adapters)", None),
     "start-timeout": ("seconds to wait for the server to answer GET / (default 20)", "20"),
     "timeout": ("seconds to wait for any one response (default 10)", "10"),
-    "upstream-delay-ms": ("delay of the suite's upstream server, in ms (default 300)", "300"),
+    "upstream-delay-ms": ("delay of the suite's upstream server, in ms (default 500)", "500"),
 }
 TARGET_OPTIONS = ("adapter", "command", "url")
 

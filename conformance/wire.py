@@ -58,6 +58,7 @@ class Response:
     # Decoded body pieces with the time the piece was complete on the wire.
     pieces: list[Arrival] = field(default_factory=list)
     chunk_sizes: list[int] = field(default_factory=list)
+    at: float = 0.0  # when the header section was complete, seconds after the request
 
     def header(self, name: str) -> str | None:
         values = self.header_all(name)
@@ -212,6 +213,7 @@ class Connection:
             reason=parts[2] if len(parts) > 2 else "",
             headers=headers,
             head=raw + b"\r\n\r\n",
+            at=self.now(),
         )
 
     def read_response(

@@ -79,6 +79,15 @@ DEPENDENTS: dict[str, set[str]] = {
     "stream-wrong-body": {"streaming.http10"},  # the HTTP/1.0 answer must be whole too
     "sse-bad-format": {"sse.incremental", "sse.resume"},  # no blank line, no event
     "ws-bad-accept": _THROUGH_A_CLIENT,
+    "ws-text-as-binary": {"websocket.fragmented", "websocket.permessage-deflate"},  # text echoes
+    "ws-binary-as-text": {"websocket.large-message"},  # a binary echo
+    "ws-no-pong": {"websocket.fragmented"},  # a ping sits between the fragments
+    "ws-no-close-reply": {"websocket.close-code"},  # no close frame, no code
+    # The publish's {"delivered": k} is the proof that polls were waiting.
+    "poll-no-deliver": {"longpoll.fanout", "longpoll.server-free"},
+    "poll-first-only": {"longpoll.server-free"},
+    "upstream-sequential": {"upstream.concurrent-clients"},  # each client waits n delays
+    "echo-cl-off-by-one": {"bodies.expect-continue"},  # its body has a Content-Length
 }
 
 

@@ -34,24 +34,13 @@ def allow_on_405(ctx: Context) -> None:
 )
 def head(ctx: Context) -> None:
     get = ctx.request("GET", "/")
-    with ctx.connection() as conn:
-        # Send HEAD then GET on one connection: content sent after the HEAD
-        # answer would be read as the start of the next response.
-        data = (f"HEAD / HTTP/1.1\r\nHost: {ctx.authority}\r\n\r\n"
-                f"GET / HTTP/1.1\r\nHost: {ctx.authority}\r\nConnection: close\r\n\r\n").encode()
-        conn.send(data)
-        try:
-            r = conn.read_response(method="HEAD")
-        finally:
-            ctx.record("HEAD / then GET / on one connection", data, conn)
-        ctx.expect(r.status == get.status == 200, f"HEAD answered {r.status}, GET {get.status}")
-        length = r.header("content-length")
-        ctx.expect(length in (None, str(len(get.body))),
-                   f"HEAD Content-Length {length}, GET body is {len(get.body)} bytes")
-        rest = conn.drain(1.0)
-        ctx.expect(rest == b"" or rest.startswith(b"HTTP/"),
-                   f"bytes after the HEAD answer: {rest[:80]!r}")
-        ctx.observed = f"HEAD {r.status} without content; Content-Length {length}"
+    r, rest = ctx.request_then_probe("HEAD", "/")
+    ctx.expect(r.status == get.status == 200, f"HEAD answered {r.status}, GET {get.status}")
+    length = r.header("content-length")
+    ctx.expect(length in (None, str(len(get.body))),
+               f"HEAD Content-Length {length}, GET body is {len(get.body)} bytes")
+    ctx.expect(rest == b"" or rest.startswith(b"HTTP/"), f"bytes after the HEAD answer: {rest[:80]!r}")
+    ctx.observed = f"HEAD {r.status} without content; Content-Length {length}"
 
 
 @check(
