@@ -138,5 +138,4 @@ if __name__ == "__main__":
         app,
         host=os.environ["CONFORMANCE_HOST"],
         port=int(os.environ["CONFORMANCE_PORT"]),
-        threads=16,  # waitress defaults to 4 worker threads
     )
