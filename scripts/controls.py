@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from controls import FAULTS, run_reference  # noqa: E402
+from tests.controls import FAULTS, run_reference  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-REFERENCE = HERE / "reference_server.py"
+from tests.helpers import REFERENCE
 
 pytest_plugins = ["pytester"]
 
@@ -15,16 +12,3 @@ pytest_plugins = ["pytester"]
 @pytest.fixture
 def reference_command() -> str:
     return f"{sys.executable} {REFERENCE}"
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie is dead for our purposes; on Linux, check its state.
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

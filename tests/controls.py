@@ -67,6 +67,11 @@ FAULTS: dict[str, str] = {
     "accept-bad-request-line": "malformed.bad-request-line",
 }
 
+# Checks whose control is another check's fault: it must break them too.
+SHARED: dict[str, str] = {
+    "paths.utf8-cjk": "path-latin1",
+}
+
 # Every check made through a real WebSocket client rests on a valid handshake.
 _THROUGH_A_CLIENT = {"websocket.echo-text", "websocket.echo-binary", "websocket.large-message",
                      "websocket.ping-pong", "websocket.close", "websocket.close-code",

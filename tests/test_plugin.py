@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE, pid_alive
+
+from tests.helpers import REFERENCE, pid_alive
 
 OUTCOMES = {"pass", "fail", "non-strict", "unsupported", "unexpected-pass", "error", "flaky"}
 
