@@ -85,10 +85,13 @@ def test_counts(rows: list[ResultsFile]) -> None:
 def test_reproduce_command(rows: list[ResultsFile]) -> None:
     flask = _row(rows, "flask")
     checks = [r.check for r in flask.results]
-    assert reproduce_command(flask, "basics.hello", checks) == "tox -e flask -- -k basics.hello"
+    assert reproduce_command(flask, "basics.hello", checks) == (
+        "tox -e flask -- -k basics.hello --conformance-json reports/reproduce.json"
+    )
     assert (
         reproduce_command(flask, "methods.405", checks)
-        == "tox -e flask -- -k 'methods.405 and not methods.405-allow'"
+        == "tox -e flask -- -k 'methods.405 and not methods.405-allow' "
+        "--conformance-json reports/reproduce.json"
     )
     url_target = replace(flask, target=replace(flask.target, kind="url", adapter=None))
     url_target = replace(url_target, run=replace(flask.run, pytest_args=("--conformance-url", "http://h")))
