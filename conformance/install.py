@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         target = Target("adapter", command=meta.command, cwd=meta.folder, meta=meta,
                         root=Path.cwd()).describe()
         target["install_error"] = "\n".join([reason, "...", *lines[-25:]])
-        run = results.run_info(started, ["install", *argv], 0)
+        run = results.run_info(started, ["install", *argv], None)  # nothing ran: no upstream
         results.write(Path(args.json),
                       results.document(target, run, results.error_results(all_checks(), reason)))
     return 1

@@ -101,7 +101,7 @@ def decide(attempts: list[Attempt], gap: bool) -> str:
     return OUTCOME_TABLE[(attempts[-1].finding, gap)]
 
 
-def run_info(started: datetime, args: list[str], upstream_delay_ms: int) -> dict[str, Any]:
+def run_info(started: datetime, args: list[str], upstream_delay_ms: int | None) -> dict[str, Any]:
     finished = datetime.now(timezone.utc)
     return {
         "started": started.isoformat(timespec="seconds"),
