@@ -91,7 +91,6 @@ DEPENDENTS: dict[str, set[str]] = {
     # The publish's {"delivered": k} is the proof that polls were waiting.
     "poll-no-deliver": {"longpoll.fanout", "longpoll.server-free"},
     "poll-first-only": {"longpoll.server-free"},
-    "upstream-sequential": {"upstream.concurrent-clients"},  # each client waits n delays
     "echo-cl-off-by-one": {"bodies.expect-continue"},  # its body has a Content-Length
 }
 
