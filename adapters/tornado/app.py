@@ -54,6 +54,7 @@ class EventsHandler(RequestHandler):
 
 
 class EchoWebSocket(WebSocketHandler):
+    # websocket_max_message_size defaults to 10 MiB, above the contract's 1 MiB.
     def get_compression_options(self):
         return {}  # an empty dict turns permessage-deflate on with default options
 
