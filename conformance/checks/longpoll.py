@@ -149,9 +149,11 @@ def server_free(ctx: Context) -> None:
                 pass
         done.wait(ctx.timeout)
         ctx.figure("root_while_polling_s", took)
-        ctx.expect(delivered == waiting, f"only {delivered} of {waiting} polls were waiting",
-                   f"all {waiting} polls waiting while GET / was asked")
         ctx.expect(answered and outcome == ["200"],
                    f"GET / {'answered ' + outcome[0] if outcome else 'not answered'} "
-                   f"after {took:.3f} s with {delivered} polls waiting")
+                   f"within {PROMPT_S:.0f} s while {waiting} polls were sent; the publish "
+                   f"afterwards reached {delivered}")
+        # The verdict only counts if the polls really were waiting meanwhile.
+        ctx.expect(delivered == waiting, f"only {delivered} of {waiting} polls were waiting",
+                   f"all {waiting} polls waiting while GET / was asked")
         ctx.observed = f"GET / answered in {took * 1000:.0f} ms while {delivered} polls waited"

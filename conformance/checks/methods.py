@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.model import INFO, MUST, SHOULD, Context, check
+from conformance.model import INFO, MUST, SHOULD, CannotRun, Context, check
 
 
 @check(
@@ -21,7 +21,9 @@ def method_not_allowed(ctx: Context) -> None:
 )
 def allow_on_405(ctx: Context) -> None:
     r = ctx.request("GET", "/api")
-    ctx.expect(r.status == 405, f"GET /api answered {r.status}, not 405", "a 405 answer")
+    if r.status != 405:
+        # No 405, no Allow to judge: methods.405 gives that verdict, not this check.
+        raise CannotRun(f"no 405 to judge: GET /api answered {r.status} (see methods.405)")
     allow = r.header("allow")
     ctx.expect(allow is not None, "405 without an Allow header")
     ctx.expect("post" in r.tokens("allow"), f"Allow: {allow}")

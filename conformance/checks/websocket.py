@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -172,24 +173,27 @@ CLOSINGS = 3
 def _closings(ctx: Context, code: int) -> list[str]:
     """What the server answered our close with, in several closing handshakes in a row.
 
-    One handshake can succeed by luck of scheduling; three in a row make a
-    server that sometimes drops the connection without a close frame visible.
-    Each answer is "close N", or what the client saw instead.
+    Raw frames, so the wire log shows exactly what came back. One handshake
+    can succeed by luck of scheduling; three in a row make a server that
+    sometimes drops the connection without a close frame visible. Each answer
+    is "close N", or what arrived instead.
     """
     answers: list[str] = []
-    try:
-        for _ in range(CLOSINGS):
-            with _client(ctx) as ws:
-                ws.send("bye soon")
-                ws.recv(timeout=ctx.timeout)
-                ws.close(code=code, reason="bye")
-                rcvd = ws.protocol.close_rcvd
-                if rcvd is not None:
-                    answers.append(f"close {rcvd.code}")
-                else:
-                    answers.append(f"no valid close frame ({ws.protocol.close_exc!r})")
-    finally:
-        ctx.note("closing handshakes", f"sent close {code}; answers: {'; '.join(answers)}")
+    for i in range(CLOSINGS):
+        conn, _, _ = _open_raw(ctx, f"closing handshake {i + 1} of {CLOSINGS}")
+        try:
+            conn.send(encode_frame(TEXT, b"bye soon"), restart_clock=False)
+            conn.send(encode_frame(CLOSE, struct.pack("!H", code) + b"bye"), restart_clock=False)
+            try:
+                frames = _frames_until(conn, ctx.timeout, lambda fs: False)
+            except Unmet as e:
+                answers.append(f"no close frame ({e.observed})")
+                continue
+            last = frames[-1]
+            answers.append(f"close {last.close_code}" if last.close_code is not None
+                           else "close without a status code")
+        finally:
+            conn.close()
     return answers
 
 
