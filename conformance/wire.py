@@ -197,7 +197,12 @@ class Connection:
 
     def read_head(self, deadline: float | None = None) -> Response:
         deadline = deadline if deadline is not None else time.monotonic() + self.timeout
-        raw = self.read_until(b"\r\n\r\n", deadline)
+        try:
+            raw = self.read_until(b"\r\n\r\n", deadline)
+        except NoResponse as e:
+            if self.buf and not b"HTTP/".startswith(self.buf[:5]):
+                raise NoResponse("an answer without a status line (HTTP/0.9 style)", e.received) from None
+            raise
         lines = raw.split(b"\r\n")
         parts = lines[0].decode("latin-1").split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():

@@ -75,6 +75,9 @@ def read_frame(conn: Connection, seconds: float) -> Frame:
     if not conn.buf and not conn.fill(deadline):
         raise NoResponse("the connection closed with no further frame")
     b0, b1 = conn.read_exact(2, deadline)
+    if bytes([b0, b1]) == b"HT" and conn.buf.startswith(b"TP/"):
+        raise NoResponse("HTTP bytes on the upgraded connection where a frame was due",
+                         b"HT" + conn.buf[:60])
     n = b1 & 0x7F
     if n == 126:
         n = struct.unpack("!H", conn.read_exact(2, deadline))[0]

@@ -167,14 +167,14 @@ def ping_pong(ctx: Context) -> None:
         ctx.expect(answered, f"no matching pong within {ctx.timeout:.0f} s")
 
 
-CLOSINGS = 3
+CLOSINGS = 5
 
 
 def _closings(ctx: Context, code: int) -> list[str]:
     """What the server answered our close with, in several closing handshakes in a row.
 
     Raw frames, so the wire log shows exactly what came back. One handshake
-    can succeed by luck of scheduling; three in a row make a server that
+    can succeed by luck of scheduling; five in a row make a server that
     sometimes drops the connection without a close frame visible. Each answer
     is "close N", or what arrived instead.
     """
