@@ -174,10 +174,10 @@ SPECS: dict[str, Spec] = {
         Pong frame in response, unless it already received a Close frame. ... A Pong frame sent
         in response to a Ping frame must have identical "Application data" as found in the
         message body of the Ping frame being replied to."""),
-    "rfc6455.close": _rfc(6455, "5.5.1", """If an endpoint receives a Close frame and did not
-        previously send a Close frame, the endpoint MUST send a Close frame in response. (When
-        sending a Close frame in response, the endpoint typically echos the status code it
-        received.)"""),
+    "rfc6455.close": _rfc(6455, "5.5.1", """The application MUST NOT send any more data frames
+        after sending a Close frame. If an endpoint receives a Close frame and did not previously
+        send a Close frame, the endpoint MUST send a Close frame in response. (When sending a
+        Close frame in response, the endpoint typically echos the status code it received.)"""),
     "rfc6455.utf8": _rfc(6455, "8.1", """When an endpoint is to interpret a byte stream as
         UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream, that
         endpoint MUST _Fail the WebSocket Connection_."""),

@@ -43,6 +43,7 @@ FAULTS: dict[str, str] = {
     "ws-no-fragments": "websocket.fragmented",
     "ws-no-pong": "websocket.ping-pong",
     "ws-no-close-reply": "websocket.close",
+    "ws-bytes-after-close": "websocket.close",
     "ws-close-1000": "websocket.close-code",
     "ws-accept-bad-utf8": "websocket.invalid-utf8",
     "ws-no-upgrade-200": "websocket.no-upgrade",

@@ -71,6 +71,8 @@ FAULTS: dict[str, str] = {
     "ws-no-fragments": "continuation frames are refused with close 1003 -> websocket.fragmented",
     "ws-no-pong": "pings are not answered -> websocket.ping-pong",
     "ws-no-close-reply": "a client Close drops TCP without a Close reply -> websocket.close",
+    "ws-bytes-after-close": "an HTTP response follows the Close reply on the connection"
+                            " -> websocket.close",
     "ws-close-1000": "a client Close is answered with 1000 whatever its code"
                      " -> websocket.close-code",
     "ws-accept-bad-utf8": "invalid UTF-8 in a text message is echoed -> websocket.invalid-utf8",
@@ -1038,6 +1040,8 @@ class WebSocketSession:
         if fault("ws-close-1000"):
             code = 1000
         await self.send(CLOSE, b"" if code is None else code.to_bytes(2, "big"))
+        if fault("ws-bytes-after-close"):
+            self.writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
         # The server closes the TCP connection first (RFC 6455 7.1.1).
 
     async def _fail(self, code: int, reason: str) -> None:
