@@ -74,7 +74,7 @@ class Row:
 
     @property
     def install_summary(self) -> str:
-        """One line of the install error: its last line that names an error."""
+        """One line of the install error: its reason."""
         return install_summary(self.file.target.install_error or "")
 
     @property
@@ -117,11 +117,8 @@ INSTALL_SUMMARY = 240
 
 
 def install_summary(error: str) -> str:
-    lines = [line.strip() for line in error.splitlines() if line.strip()]
-    if not lines:
-        return ""
-    named = [line for line in lines if "error" in line.lower()]
-    line = named[-1] if named else lines[-1]
+    """The install error's first line: the one-line reason (docs/results.md)."""
+    line = next((ln.strip() for ln in error.splitlines() if ln.strip()), "")
     return line if len(line) <= INSTALL_SUMMARY else line[: INSTALL_SUMMARY - 1] + "…"
 
 

@@ -160,8 +160,9 @@ def test_install_error_spans_the_row(page: str) -> None:
 
 
 def test_install_error_summary_is_one_line() -> None:
-    log = "Collecting x\n  Downloading x.tar.gz\nERROR: Failed building wheel for x\nnote: this is an issue\n"
-    assert install_summary(log) == "ERROR: Failed building wheel for x"
+    log = ("pip could not install the requirements: fatal error: x.h\n...\nCollecting x\n"
+           "ERROR: Failed building wheel for x\n")
+    assert install_summary(log) == "pip could not install the requirements: fatal error: x.h"
     assert install_summary("just one line") == "just one line"
     assert len(install_summary("error " * 100)) == 240
 
