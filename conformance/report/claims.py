@@ -75,13 +75,18 @@ class ClaimVerdict:
 
     @property
     def verdict(self) -> str:
-        """The claim over every framework it was measured on."""
+        """The claim over every framework it was measured on.
+
+        The claims are general statements ("every framework ...", "Tornado
+        alone ...", "a WSGI application cannot ..."): one framework that
+        refutes it refutes the claim.
+        """
         verdicts = {f.verdict for f in self.frameworks} - {NO_DATA}
         if not verdicts:
             return NO_DATA
         if verdicts == {HOLDS}:
             return HOLDS
-        if verdicts == {REFUTED}:
+        if REFUTED in verdicts:
             return REFUTED
         if verdicts == {INCONCLUSIVE}:
             return INCONCLUSIVE

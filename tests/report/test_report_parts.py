@@ -216,3 +216,18 @@ def test_relative_spec_link_is_found_beside_the_repository(
     assert spec_href(spec("docs/checks.md"), Path("."), out) == "../docs/checks.md"
     assert spec_href(spec("https://x.test/a"), Path("."), out) == "https://x.test/a"
     assert spec_href(None, Path("."), out) is None
+
+
+def test_one_framework_that_refutes_a_general_claim_refutes_it() -> None:
+    from conformance.report.claims import HOLDS, PARTLY, REFUTED, ClaimVerdict, FrameworkVerdict
+    from conformance.report.claims_data import CLAIMS
+
+    def verdict(*per_framework: str) -> str:
+        frameworks = tuple(FrameworkVerdict(f"F{i}", "absent", v, (), "")
+                           for i, v in enumerate(per_framework))
+        return ClaimVerdict(CLAIMS[0], frameworks).verdict
+
+    assert verdict(HOLDS, HOLDS) == HOLDS
+    assert verdict(HOLDS, REFUTED) == REFUTED
+    assert verdict(PARTLY, REFUTED, HOLDS) == REFUTED
+    assert verdict(PARTLY, HOLDS) == PARTLY
