@@ -189,7 +189,8 @@ def _judge_servers(adapters: Sequence[AdapterStatus]) -> tuple[str, str]:
     detail = "; ".join(f"{server}: {', '.join(sorted(s))}" for server, s in sorted(by_server.items()))
     if len(statuses) > 1:
         return HOLDS, f"the outcome changes with the server ({detail})"
-    return REFUTED, f"the same with every server ({detail})"
+    # Every server agreeing does not show the application doing the server's job.
+    return INCONCLUSIVE, f"the same with every server measured ({detail})"
 
 
 def _in_scope(row: ResultsFile, claim: Claim) -> bool:

@@ -205,8 +205,8 @@ CLAIMS: tuple[Claim, ...] = (
         expect_default="server-dependent",
         derivation="Compares adapters of the same framework on different servers: the "
         "claim holds for a framework when the outcome of a behaviour changes with the "
-        "server alone; it is not borne out when every server gives the same outcome; "
-        "with one server measured it is inconclusive.",
+        "server alone; when every server measured gives the same outcome, or only one "
+        "server is measured, it is inconclusive.",
     ),
     Claim(
         id="405-everywhere",
