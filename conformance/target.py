@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ class Target:
         m = self.meta
         source = None
         if m is not None:
-            path = m.folder / m.source
+            path = Path(os.path.normpath(m.folder / m.source))
             try:
                 source = str(path.relative_to(self.root)) if self.root else str(path)
             except ValueError:
