@@ -297,3 +297,9 @@ def test_a_timing_check_that_passes_only_on_its_rerun_is_flaky(pytester: pytest.
     assert r["outcome"] == "flaky"
     assert [a["finding"] for a in r["attempts"]] == ["unmet-must", "pass"]
     assert "the re-run passed" in r["reason"]
+
+
+def test_a_bad_number_is_a_one_line_usage_error_naming_the_option(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--conformance-command", "x", "--conformance-timeout", "soon")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--conformance-timeout wants a positive number, got 'soon'"])

@@ -13,7 +13,11 @@ def parse_events(stream: str) -> list[dict[str, str]]:
     events: list[dict[str, str]] = []
     data: list[str] = []
     event_id, event_type = "", ""
-    for line in stream.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    lines = stream.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # What follows the last line terminator is not a line (it is empty, or cut
+    # short): "If the file ends in the middle of an event, before the final
+    # empty line, the incomplete event is not dispatched."
+    for line in lines[:-1]:
         if line == "":
             if data:  # "If the data buffer is an empty string, ... return."
                 events.append({"id": event_id, "event": event_type or "message",
@@ -30,7 +34,7 @@ def parse_events(stream: str) -> list[dict[str, str]]:
             event_id = value
         elif name == "event":
             event_type = value
-    return events  # an event without its blank line at the end of the stream is discarded
+    return events
 
 
 def _events(ctx: Context, headers: dict[str, str] | None = None) -> Response:
