@@ -303,3 +303,18 @@ def test_a_bad_number_is_a_one_line_usage_error_naming_the_option(pytester: pyte
     result = pytester.runpytest_subprocess("--conformance-command", "x", "--conformance-timeout", "soon")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--conformance-timeout wants a positive number, got 'soon'"])
+
+
+def test_hooks_let_a_plugin_choose_checks_and_see_results(
+    pytester: pytest.Pytester, reference_command: str
+) -> None:
+    pytester.makeconftest(
+        "seen = []\n"
+        "def pytest_conformance_checks(config, checks):\n"
+        "    checks[:] = [c for c in checks if c.id == 'basics.hello']\n"
+        "def pytest_conformance_result(config, result):\n"
+        "    print('HOOK', result.check.id, result.outcome)\n"
+    )
+    result = pytester.runpytest_subprocess("--conformance-command", reference_command, "-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*HOOK basics.hello pass*"])
