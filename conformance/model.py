@@ -24,7 +24,6 @@ verdict: ``must`` -> fail, ``should`` / ``info`` -> non-strict.
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -228,6 +227,3 @@ class Context:
         """Keep a transcript of an exchange made with another client (e.g. websockets)."""
         self.exchanges.append(Exchange(label, transcript.encode()))
 
-
-def elapsed_since(start: float) -> float:
-    return time.monotonic() - start
