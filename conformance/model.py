@@ -67,7 +67,7 @@ class Check:
     expect: str
     run: Callable[[Context], None]
     endpoint: str | None = None
-    timing: bool = False
+    timing: bool = False  # the result depends on timing or scheduling: re-run once after a miss
     needs_upstream: bool = False
 
     @property

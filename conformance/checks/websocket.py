@@ -167,14 +167,14 @@ def ping_pong(ctx: Context) -> None:
         ctx.expect(answered, f"no matching pong within {ctx.timeout:.0f} s")
 
 
-CLOSINGS = 5
+CLOSINGS = 10
 
 
 def _closings(ctx: Context, code: int) -> list[str]:
     """What the server answered our close with, in several closing handshakes in a row.
 
     Raw frames, so the wire log shows exactly what came back. One handshake
-    can succeed by luck of scheduling; five in a row make a server that
+    can succeed by luck of scheduling; ten in a row make a server that
     sometimes drops the connection without a close frame visible. Each answer
     is "close N", or what arrived instead.
     """
@@ -203,7 +203,8 @@ def _closings(ctx: Context, code: int) -> list[str]:
 
 
 @check(
-    id="websocket.close", title="A close frame is answered with a close frame", severity=MUST,
+    id="websocket.close", title="A close frame is answered with a close frame",
+    timing=True, severity=MUST,
     endpoint="E7", spec="rfc6455.close",
     expect=f"a close frame in reply to ours and nothing after it, in each of {CLOSINGS} "
            "closing handshakes",
@@ -216,7 +217,7 @@ def close(ctx: Context) -> None:
 
 @check(
     id="websocket.close-code", title="The closing handshake echoes the client's status code",
-    severity=SHOULD, endpoint="E7", spec="rfc6455.close",
+    timing=True, severity=SHOULD, endpoint="E7", spec="rfc6455.close",
     expect=f"close code 4000 echoed in each of {CLOSINGS} closing handshakes",
 )
 def close_code(ctx: Context) -> None:
@@ -227,7 +228,7 @@ def close_code(ctx: Context) -> None:
 
 @check(
     id="websocket.invalid-utf8", title="Invalid UTF-8 in a text message fails the connection",
-    severity=MUST, endpoint="E7", spec="rfc6455.utf8",
+    timing=True, severity=MUST, endpoint="E7", spec="rfc6455.utf8",
     expect="no echo; the server closes, with code 1007 (RFC 6455 7.4.1)",
 )
 def invalid_utf8(ctx: Context) -> None:
@@ -248,6 +249,9 @@ def invalid_utf8(ctx: Context) -> None:
         ctx.expect(not echoed and closed, f"{seen}; {ended or 'connection open'}",
                    "the connection failed without delivering the message")
         code = got[-1].close_code if got and got[-1].opcode == CLOSE else None
+        stray = conn.drain(0.5) if code is not None else b""
+        ctx.expect(not stray, f"{seen}; then {len(stray)} stray bytes {stray[:24]!r}",
+                   "nothing after the close frame (RFC 6455 5.5.1)")
         ctx.expect(code == 1007, f"{seen}; {ended}".strip("; "), "close code 1007",
                    severity=SHOULD)
     finally:
