@@ -226,12 +226,14 @@ def close(ctx: Context) -> None:
 @check(
     id="websocket.close-code", title="The closing handshake echoes the client's status code",
     timing=True, severity=SHOULD, endpoint="E7", spec="rfc6455.close",
-    expect=f"close code 4000 echoed in each of {CLOSINGS} closing handshakes",
+    expect=f"close code 4000 echoed in every close frame of {CLOSINGS} closing handshakes",
 )
 def close_code(ctx: Context) -> None:
     answers = _closings(ctx, 4000)
-    codes = [a.split(",")[0] for a in answers]
-    ctx.expect(codes == ["close 4000"] * CLOSINGS, _tally(answers))
+    # Judged on the close frames that came back; a missing one is websocket.close's verdict.
+    codes = [a.split(",")[0] for a in answers if a.startswith("close")]
+    ctx.expect(bool(codes), _tally(answers), "a close frame to judge")
+    ctx.expect(set(codes) == {"close 4000"}, _tally(answers))
 
 
 @check(
