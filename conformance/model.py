@@ -68,7 +68,6 @@ class Check:
     run: Callable[[Context], None]
     endpoint: str | None = None
     timing: bool = False  # the result depends on timing or scheduling: re-run once after a miss
-    needs_upstream: bool = False
 
     @property
     def area(self) -> str:
@@ -95,7 +94,6 @@ def check(
     expect: str,
     endpoint: str | None = None,
     timing: bool = False,
-    needs_upstream: bool = False,
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
     """Register a check; see the module docstring."""
     if id in REGISTRY:
@@ -106,7 +104,7 @@ def check(
     def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
         REGISTRY[id] = Check(
             id=id, title=title, severity=severity, spec=SPECS[spec], expect=expect, run=fn,
-            endpoint=endpoint, timing=timing, needs_upstream=needs_upstream,
+            endpoint=endpoint, timing=timing,
         )
         return fn
 
@@ -145,7 +143,8 @@ class Context:
 
     def need_upstream(self) -> Upstream:
         if self.upstream is None:
-            raise CannotRun("the suite's upstream server is not available to this target")
+            raise CannotRun("the target was not started by the suite, so it cannot be pointed at "
+                            "the suite's upstream server (use --conformance-command)")
         return self.upstream
 
     # -- HTTP ---------------------------------------------------------------

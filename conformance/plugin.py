@@ -248,9 +248,7 @@ class ConformanceRun:
             raise pytest.UsageError(f"conformance: {e}") from None
         self.results: list[Result] = []
         self.live: Live | None = None
-        self.upstream: Any = None
         self.json_written: Path | None = None
-        self._lock = threading.Lock()
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
 
@@ -300,30 +298,32 @@ class ConformanceRun:
         if t.kind == "url":
             host, port = t.url_parts()
             return Live(host=host, port=port, timeout=self.timeout)
-        self.upstream = Upstream(self.upstream_delay_ms / 1000).start()
+        upstream = Upstream(self.upstream_delay_ms / 1000).start()
         assert t.command is not None and t.cwd is not None
-        server = ServerProcess(t.command, t.cwd, {"CONFORMANCE_UPSTREAM": self.upstream.url},
+        server = ServerProcess(t.command, t.cwd, {"CONFORMANCE_UPSTREAM": upstream.url},
                                start_timeout=self.start_timeout)
         return Live(host="127.0.0.1", timeout=self.timeout, server=server,
-                    upstream=self.upstream, meta=t.meta)
+                    upstream=upstream, meta=t.meta)
 
     def run(self, check: Check) -> Result:
         from conformance.runner import run
 
-        with self._lock:
-            if self.live is None:
-                self.live = self._go_live()
+        if self.live is None:  # started lazily: --collect-only starts nothing
+            self.live = self._go_live()
         result = run(check, self.live)
         self.results.append(result)
         self.config.hook.pytest_conformance_result(config=self.config, result=result)
         return result
 
     def stop(self) -> None:
-        if self.live is not None and self.live.server is not None:
-            self.live.server.close()
-        if self.upstream is not None:
-            self.upstream.stop()
-            self.upstream = None
+        live = self.live
+        if live is None:
+            return
+        if live.server is not None:
+            live.server.close()
+        if live.upstream is not None:
+            live.upstream.stop()
+            live.upstream = None
 
     def write_json(self) -> None:
         from conformance import results

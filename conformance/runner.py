@@ -47,9 +47,6 @@ def attempt(check: Check, live: Live) -> Attempt:
     ctx = Context(host=live.host, port=live.port, timeout=live.timeout, upstream=live.upstream)
     start = time.monotonic()
     try:
-        if check.needs_upstream and live.upstream is None:
-            raise CannotRun("the target was not started by the suite, so it cannot be pointed at "
-                            "the suite's upstream server (use --conformance-command)")
         check.run(ctx)
         finding, reason, expected, observed = "pass", ctx.observed, check.expect, ctx.observed
     except Unmet as u:

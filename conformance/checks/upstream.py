@@ -20,7 +20,7 @@ def _items(ctx: Context, body: bytes, n: int) -> None:
 
 @check(
     id="upstream.items", title="The upstream's answers come back in order", severity=MUST,
-    endpoint="E11", spec="contract.E11", needs_upstream=True,
+    endpoint="E11", spec="contract.E11",
     expect='{"items": [{"item": 0}, {"item": 1}, {"item": 2}]}, and the upstream saw 3 requests',
 )
 def items(ctx: Context) -> None:
@@ -35,7 +35,7 @@ def items(ctx: Context) -> None:
 
 @check(
     id="upstream.fanout", title="One request's upstream calls run at once", severity=MUST,
-    endpoint="E11", spec="contract.E11", needs_upstream=True, timing=True,
+    endpoint="E11", spec="contract.E11", timing=True,
     expect=f"/upstream?n=5 answers within {ABOUT_ONE_DELAY} upstream delays (about one, not 5)",
 )
 def fanout(ctx: Context) -> None:
@@ -60,7 +60,7 @@ def fanout(ctx: Context) -> None:
 
 @check(
     id="upstream.concurrent-clients", title="Concurrent clients' upstream calls overlap",
-    severity=SHOULD, endpoint="E11", spec="contract.E11", needs_upstream=True, timing=True,
+    severity=SHOULD, endpoint="E11", spec="contract.E11", timing=True,
     expect=f"4 concurrent /upstream?n=1 all answered within {ABOUT_ONE_DELAY} upstream delays",
 )
 def concurrent_clients(ctx: Context) -> None:
