@@ -42,7 +42,8 @@ INFO: Severity = "info"
 
 AREAS = (
     "basics", "methods", "paths", "streaming", "sse", "websocket", "longpoll",
-    "concurrency", "upstream", "compression", "bodies", "malformed",
+    "concurrency", "upstream", "compression", "bodies", "connection", "disconnect",
+    "malformed", "framing", "slowclient", "wsprotocol",
 )
 
 

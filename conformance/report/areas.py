@@ -16,7 +16,12 @@ AREA_ORDER: tuple[str, ...] = (
     "upstream",
     "compression",
     "bodies",
+    "connection",
+    "disconnect",
     "malformed",
+    "framing",
+    "slowclient",
+    "wsprotocol",
 )
 
 AREA_TITLES: dict[str, str] = {
@@ -31,7 +36,12 @@ AREA_TITLES: dict[str, str] = {
     "upstream": "Upstream fan-out",
     "compression": "Compression",
     "bodies": "Request bodies",
+    "connection": "Persistent connections",
+    "disconnect": "Client disconnects",
     "malformed": "Malformed requests",
+    "framing": "HTTP/1.1 framing and smuggling",
+    "slowclient": "Slow and idle clients",
+    "wsprotocol": "WebSocket protocol violations",
 }
 
 
@@ -43,7 +53,12 @@ AREA_SHORT: dict[str, str] = {
     "concurrency": "Conc.",
     "upstream": "Upstream",
     "compression": "Gzip",
+    "connection": "Conn.",
+    "disconnect": "Disconnect",
     "malformed": "Malformed",
+    "framing": "Framing",
+    "slowclient": "Slow clients",
+    "wsprotocol": "WS protocol",
 }
 
 
