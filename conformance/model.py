@@ -24,6 +24,8 @@ verdict: ``must`` -> fail, ``should`` / ``info`` -> non-strict.
 from __future__ import annotations
 
 import inspect
+import math
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,10 +50,17 @@ AREAS = (
 
 
 class Unmet(Exception):
-    """An expectation the server did not meet."""
+    """An expectation the server did not meet.
 
-    def __init__(self, expected: str, observed: str, severity: Severity | None = None) -> None:
+    ``timing`` marks a miss that rests on a measured time (too early, too
+    late): only such a miss is worth a re-run. A wrong status or a timeout is
+    not a timing miss.
+    """
+
+    def __init__(self, expected: str, observed: str, severity: Severity | None = None,
+                 timing: bool = False) -> None:
         self.expected, self.observed, self.severity = expected, observed, severity
+        self.timing = timing
         super().__init__(f"expected {expected}; observed {observed}")
 
 
@@ -123,6 +132,8 @@ class Context:
     exchanges: list[Exchange] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)
     observed: str = ""
+    # time.monotonic() by which the check must be over; the runner sets it.
+    deadline: float = math.inf
 
     @property
     def authority(self) -> str:
@@ -133,11 +144,20 @@ class Context:
         return f"ws://{self.authority}/ws"
 
     def expect(self, condition: bool, observed: str, expected: str | None = None,
-               severity: Severity | None = None) -> None:
-        """State an expectation; the first unmet one ends the check."""
+               severity: Severity | None = None, *, timing: bool = False) -> None:
+        """State an expectation; the first unmet one ends the check.
+
+        ``timing=True`` says the expectation is about a measured time, so a
+        miss may be re-run (see :class:`Unmet`).
+        """
         self.observed = observed
         if not condition:
-            raise Unmet(expected or "", observed, severity)
+            raise Unmet(expected or "", observed, severity, timing)
+
+    def remaining(self, cap: float | None = None) -> float:
+        """Seconds left before the check's deadline, at most ``cap`` (default: the timeout)."""
+        cap = self.timeout if cap is None else cap
+        return max(0.0, min(cap, self.deadline - time.monotonic()))
 
     def figure(self, name: str, value: float) -> None:
         self.figures[name] = round(value, 4)
