@@ -2,7 +2,9 @@
 
 Written the way "Twisted Web in 60 seconds" teaches: Resource subclasses with
 render_GET/render_POST, putChild/getChild for dispatch, NOT_DONE_YET with
-request.write for anything asynchronous, Site on the reactor.
+request.write for anything asynchronous, Site on the reactor. WebSocket is
+Twisted's own twisted.web.websocket (the ``twisted[websocket]`` extra), as in
+Twisted's docs/web/examples/websocket/websocket-server.rpy.
 """
 
 import json
@@ -10,11 +12,10 @@ import os
 from collections import defaultdict
 
 import treq
-from autobahn.twisted.resource import WebSocketResource
-from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
 from twisted.internet import defer, reactor, task
 from twisted.web.resource import EncodingResourceWrapper, Resource
 from twisted.web.server import NOT_DONE_YET, GzipEncoderFactory, Site
+from twisted.web.websocket import WebSocketResource
 
 UPSTREAM = os.environ["CONFORMANCE_UPSTREAM"]
 LARGE_BODY = "".join(f"line {i:06d} of the large body\n" for i in range(40000)).encode()
@@ -100,7 +101,9 @@ class Events(Resource):
         request.finish()
 
 
-# Long polling: each waiting request is a Deferred in its channel's set.
+# Long polling: each waiting request is a Deferred in its channel's set. It
+# leaves the set however it ends: answered, timed out, or cancelled when
+# request.notifyFinish() errs back because the client went away.
 waiters = defaultdict(set)
 
 
@@ -184,29 +187,50 @@ class Echo(Resource):
         return request.content.read()
 
 
-class EchoProtocol(WebSocketServerProtocol):
-    def onMessage(self, payload, isBinary):
-        self.sendMessage(payload, isBinary)
+class EchoSocket:
+    """A twisted.web.websocket.WebSocketProtocol that sends every message back."""
+
+    @classmethod
+    def buildProtocol(cls, request):
+        return cls()
+
+    def negotiationStarted(self, transport):
+        self.transport = transport
+
+    def negotiationFinished(self):
+        pass
+
+    def textMessageReceived(self, data):
+        self.transport.sendTextMessage(data)
+
+    def bytesMessageReceived(self, data):
+        self.transport.sendBytesMessage(data)
+
+    def pongReceived(self, payload):
+        pass
+
+    def connectionLost(self, reason):
+        pass
+
+
+def gzipped(resource):
+    """Twisted compresses per resource: wrap it with the gzip encoder."""
+    return EncodingResourceWrapper(resource, [GzipEncoderFactory()])
 
 
 root = Resource()
 root.putChild(b"", Hello())
 root.putChild(b"api", Api())
 root.putChild(b"hello", HelloName())
-root.putChild(b"stream", Stream())
-root.putChild(b"events", Events())
+root.putChild(b"stream", gzipped(Stream()))
+root.putChild(b"events", gzipped(Events()))
 root.putChild(b"poll", Poll())
 root.putChild(b"publish", Publish())
 root.putChild(b"sleep", Sleep())
 root.putChild(b"upstream", Upstream())
-root.putChild(b"large", EncodingResourceWrapper(Large(), [GzipEncoderFactory()]))
+root.putChild(b"large", gzipped(Large()))
 root.putChild(b"echo", Echo())
-
-ws_factory = WebSocketServerFactory()
-ws_factory.protocol = EchoProtocol
-# Autobahn answers a close frame with 1000 unless told to echo the peer's code.
-ws_factory.setProtocolOptions(echoCloseCodeReason=True)
-root.putChild(b"ws", WebSocketResource(ws_factory))
+root.putChild(b"ws", WebSocketResource(EchoSocket))
 
 if __name__ == "__main__":
     host = os.environ.get("CONFORMANCE_HOST", "127.0.0.1")
