@@ -36,6 +36,7 @@ async def stream(request):
     delay = int(request.query.get("delay_ms", 0)) / 1000
     response = web.StreamResponse()
     response.content_type = "text/plain"
+    response.enable_compression()
     await response.prepare(request)
     for i in range(chunks):
         if i:
@@ -52,6 +53,7 @@ async def events(request):
     start = int(request.headers.get("Last-Event-ID", -1)) + 1
     response = web.StreamResponse()
     response.content_type = "text/event-stream"
+    response.enable_compression()
     await response.prepare(request)
     for i in range(start, count):
         if i > start:
@@ -73,6 +75,9 @@ async def websocket(request):
     return ws
 
 
+# Long polling: each waiting request awaits a future in its channel's set and
+# leaves it in `finally`: answered, timed out, or cancelled because its client
+# went away (handler_cancellation=True below, as aiohttp's docs recommend).
 @routes.get("/poll/{channel}")
 async def poll(request):
     timeout = int(request.query.get("timeout_ms", 30000)) / 1000
@@ -152,4 +157,7 @@ if __name__ == "__main__":
         host=os.environ["CONFORMANCE_HOST"],
         port=int(os.environ["CONFORMANCE_PORT"]),
         print=None,
+        # Cancel a handler when its client disconnects ("Peer disconnection"):
+        # https://docs.aiohttp.org/en/stable/web_advanced.html#web-handler-cancellation
+        handler_cancellation=True,
     )
