@@ -82,16 +82,22 @@ async def websocket_echo(websocket: WebSocket):
 
 
 @app.get("/poll/{channel}")
-async def poll(channel: str, timeout_ms: int = 30000):
+async def poll(channel: str, request: Request, timeout_ms: int = 30000):
     future = asyncio.get_running_loop().create_future()
     waiters[channel].add(future)
     try:
-        body = await asyncio.wait_for(future, timeout_ms / 1000)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(timeout_ms / 1000):
+            # FastAPI (Starlette) does not cancel a handler whose client left; it
+            # answers request.is_disconnected() when asked, so the wait asks.
+            while not await request.is_disconnected():
+                done, _ = await asyncio.wait([future], timeout=0.1)
+                if done:
+                    return Response(future.result())
+    except TimeoutError:
         return Response(status_code=204)
     finally:
         waiters[channel].discard(future)
-    return Response(body)
+    return Response(status_code=204)  # the client has gone: nobody reads this
 
 
 @app.post("/publish/{channel}")

@@ -75,12 +75,18 @@ async def poll(request):
     future = asyncio.get_running_loop().create_future()
     channel.add(future)
     try:
-        body = await asyncio.wait_for(future, timeout)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(timeout):
+            # Starlette does not cancel a handler whose client left; it answers
+            # request.is_disconnected() when asked, so the wait asks as it goes.
+            while not await request.is_disconnected():
+                done, _ = await asyncio.wait([future], timeout=0.1)
+                if done:
+                    return Response(future.result())
+    except TimeoutError:
         return Response(status_code=204)
     finally:
         channel.discard(future)
-    return Response(body)
+    return Response(status_code=204)  # the client has gone: nobody reads this
 
 
 async def publish(request):
