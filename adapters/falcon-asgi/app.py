@@ -95,6 +95,13 @@ class Echo:
 
 
 class Channels:
+    """Long polling: each waiting request awaits a future in its channel's set.
+
+    A poll leaves the set in `finally` when answered or timed out. Falcon neither
+    cancels a responder whose client has gone away nor offers it a way to ask,
+    so such a poll waits on until it is answered or times out.
+    """
+
     def __init__(self):
         self.waiters = defaultdict(set)
 

@@ -77,6 +77,10 @@ async def echo_socket(socket: WebSocket) -> None:
             await socket.send_data(message["bytes"], mode="binary")
 
 
+# Long polling: each waiting request awaits a future in its channel's set and
+# leaves it in `finally` when answered or timed out. Litestar neither cancels a
+# handler whose client has gone away nor offers it a way to ask, so such a poll
+# waits on until it is answered or times out.
 @get("/poll/{channel:str}")
 async def poll(channel: str, timeout_ms: int = 30000) -> Response[bytes]:
     future = asyncio.get_running_loop().create_future()

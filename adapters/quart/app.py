@@ -83,6 +83,9 @@ async def ws():
         await websocket.send(data)
 
 
+# Long polling: each waiting request awaits a future in its channel's set and
+# leaves it in `finally`: answered, timed out, or cancelled (Quart cancels a
+# handler whose client has gone away).
 @app.get("/poll/<channel>")
 async def poll(channel):
     timeout = request.args.get("timeout_ms", 30000, type=int) / 1000

@@ -72,6 +72,9 @@ async def ws(request, ws):
         await ws.send(message)
 
 
+# Long polling: each waiting request awaits a future in its channel's set and
+# leaves it in `finally`: answered, timed out, or cancelled (Sanic cancels a
+# handler whose client has gone away).
 @app.get("/poll/<channel:str>")
 async def poll(request, channel):
     timeout = int(request.args.get("timeout_ms", 30000)) / 1000

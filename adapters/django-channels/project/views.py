@@ -52,7 +52,9 @@ async def events(request):
     return response
 
 
-# Long polling: each waiting request awaits a future in its channel's set.
+# Long polling: each waiting request awaits a future in its channel's set and
+# leaves it in `finally`: answered, timed out, or cancelled (Django's ASGI
+# handler cancels an async view whose client disconnects).
 waiters = defaultdict(set)
 
 
