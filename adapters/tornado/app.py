@@ -62,21 +62,28 @@ class EchoWebSocket(WebSocketHandler):
         self.write_message(message, binary=isinstance(message, bytes))
 
 
-# Long polling: each waiting request is a future; publish resolves them.
+# Long polling: each waiting request is a future; publish resolves them. As in
+# Tornado's chat demo, on_connection_close cancels the wait of a client that
+# has gone away; the future leaves its channel however the wait ends.
 waiting = defaultdict(set)
 
 
 class PollHandler(RequestHandler):
     async def get(self, channel):
         timeout = int(self.get_argument("timeout_ms", "30000")) / 1000
-        future = asyncio.get_running_loop().create_future()
-        waiting[channel].add(future)
+        self.message = asyncio.get_running_loop().create_future()
+        waiting[channel].add(self.message)
         try:
-            self.write(await asyncio.wait_for(future, timeout))
+            self.write(await asyncio.wait_for(self.message, timeout))
         except asyncio.TimeoutError:
             self.set_status(204)
+        except asyncio.CancelledError:
+            return
         finally:
-            waiting[channel].discard(future)
+            waiting[channel].discard(self.message)
+
+    def on_connection_close(self):
+        self.message.cancel()
 
 
 class PublishHandler(RequestHandler):
