@@ -63,7 +63,9 @@ async def events(request):
         request.write(f"id: {i}\ndata: event {i}\n\n".encode())
 
 
-# Long polling: each waiting request awaits a Deferred in its channel's set.
+# Long polling: each waiting request awaits a Deferred in its channel's set and
+# leaves it in `finally`: answered, timed out, or cancelled (Klein cancels a
+# route's Deferred when its request's client goes away).
 waiters = defaultdict(set)
 
 
