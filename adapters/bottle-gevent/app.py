@@ -78,6 +78,10 @@ def handle_websocket():
 
 
 # Long polling: each waiting request parks on its own AsyncResult.
+# A waiter leaves when answered (publish takes it) or timed out (it removes
+# itself). gevent's WSGI server does not tell the application that its client
+# has gone away (the greenlet runs on), so such a poll waits until answered or
+# timed out.
 waiting = defaultdict(list)
 
 

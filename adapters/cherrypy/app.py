@@ -20,6 +20,9 @@ def fetch_item(i):
 class Root:
     def __init__(self):
         # Long polling: each waiting request parks on its own threading.Event.
+        # A waiter leaves when answered (publish takes it) or timed out (it
+        # removes itself). CherryPy does not tell a handler that its client has
+        # gone away, so such a poll waits until answered or timed out.
         self.lock = threading.Lock()
         self.waiters = defaultdict(list)  # channel -> [(event, inbox)]
 

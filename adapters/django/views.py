@@ -53,6 +53,9 @@ def events(request):
 
 
 # Long polling: each waiting request parks on its own threading.Event.
+# A waiter leaves when answered (publish takes it) or timed out (it removes
+# itself). WSGI does not tell an application that its client has gone away,
+# so a poll whose client left waits on until it is answered or times out.
 lock = threading.Lock()
 waiters = defaultdict(list)  # channel -> [(event, inbox)]
 

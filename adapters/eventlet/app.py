@@ -14,7 +14,11 @@ LARGE = "".join(f"line {i:06d} of the large body\n" for i in range(40000)).encod
 TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 JSON = [("Content-Type", "application/json")]
 
-waiting = defaultdict(list)  # long polling: channel -> [eventlet.Event]
+# Long polling: channel -> [eventlet.Event]. A waiter leaves when answered
+# (publish takes it) or timed out (it removes itself). eventlet.wsgi does not
+# tell the application that its client has gone away, so such a poll waits
+# until answered or timed out.
+waiting = defaultdict(list)
 
 
 @websocket.WebSocketWSGI

@@ -62,7 +62,12 @@ class EventsResource:
 
 
 class ChannelResource:
-    """Long polling: GET /poll/{channel} waits, POST /publish/{channel} wakes."""
+    """Long polling: GET /poll/{channel} waits, POST /publish/{channel} wakes.
+
+    A waiter leaves when answered (publish takes it) or timed out (it removes
+    itself). WSGI does not tell an application that its client has gone away,
+    so a poll whose client left waits on until it is answered or times out.
+    """
 
     def __init__(self):
         self.lock = threading.Lock()

@@ -72,6 +72,9 @@ def echo(ws):
 
 
 # Long polling: each waiting request leaves an inbox; publish fills them.
+# A waiter leaves when answered (publish takes it) or timed out (it removes
+# itself). WSGI does not tell an application that its client has gone away,
+# so a poll whose client left waits on until it is answered or times out.
 changed = threading.Condition()
 waiting = defaultdict(list)
 

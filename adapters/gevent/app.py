@@ -24,7 +24,11 @@ LARGE = "".join(f"line {i:06d} of the large body\n" for i in range(40000)).encod
 TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 JSON = [("Content-Type", "application/json")]
 
-waiting = defaultdict(list)  # long polling: channel -> [AsyncResult]
+# Long polling: channel -> [AsyncResult]. A waiter leaves when answered
+# (publish takes it) or timed out (it removes itself). gevent.pywsgi does not
+# tell the application that its client has gone away, so such a poll waits
+# until answered or timed out.
+waiting = defaultdict(list)
 
 
 def fetch_item(i):

@@ -67,7 +67,10 @@ def events():
     return produce()
 
 
-# Long polling: each waiting request blocks its thread on a queue of its own.
+# Long polling: each waiting request blocks its thread on a queue of its own
+# and leaves its channel in `finally` (answered or timed out). py4web's server
+# does not tell an action that its client has gone away, so such a poll waits
+# until answered or timed out.
 waiters = defaultdict(set)
 waiters_lock = threading.Lock()
 
