@@ -67,6 +67,8 @@ class ChannelResource:
     A waiter leaves when answered (publish takes it) or timed out (it removes
     itself). WSGI does not tell an application that its client has gone away,
     so a poll whose client left waits on until it is answered or times out.
+    (waitress can be asked, environ["waitress.client_disconnected"], only when
+    serve() is given channel_request_lookahead; it is off by default.)
     """
 
     def __init__(self):
