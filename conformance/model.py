@@ -78,6 +78,10 @@ class Check:
     run: Callable[[Context], None]
     endpoint: str | None = None
     timing: bool = False  # the result depends on timing or scheduling: re-run once after a miss
+    # Seconds of waiting the check itself asks the server for (the delays and
+    # timeouts in its requests, along the longest chain of them): the floor
+    # under its wall time, against which scripts/benchmark.py measures it.
+    waits_s: float = 0.0
 
     @property
     def area(self) -> str:
@@ -104,6 +108,7 @@ def check(
     expect: str,
     endpoint: str | None = None,
     timing: bool = False,
+    waits_s: float = 0.0,
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
     """Register a check; see the module docstring."""
     if id in REGISTRY:
@@ -114,7 +119,7 @@ def check(
     def register(fn: Callable[[Context], None]) -> Callable[[Context], None]:
         REGISTRY[id] = Check(
             id=id, title=title, severity=severity, spec=SPECS[spec], expect=expect, run=fn,
-            endpoint=endpoint, timing=timing,
+            endpoint=endpoint, timing=timing, waits_s=waits_s,
         )
         return fn
 
@@ -134,6 +139,9 @@ class Context:
     observed: str = ""
     # time.monotonic() by which the check must be over; the runner sets it.
     deadline: float = math.inf
+    # Every connection the check opened, so that the runner can end them all
+    # when the attempt ends (a check that decides early leaves requests behind).
+    opened: list[Connection] = field(default_factory=list)
 
     @property
     def authority(self) -> str:
@@ -170,8 +178,19 @@ class Context:
 
     # -- HTTP ---------------------------------------------------------------
     def connect(self, timeout: float | None = None) -> Connection:
-        """A new connection; the caller closes it (or use :meth:`connection`)."""
-        return Connection(self.host, self.port, timeout or self.timeout)
+        """A new connection; the caller closes it (or use :meth:`connection`).
+
+        Whatever the caller does, :meth:`abort_all` ends it when the attempt is over.
+        """
+        conn = Connection(self.host, self.port, timeout or self.timeout)
+        self.opened.append(conn)
+        return conn
+
+    def abort_all(self) -> None:
+        """End every connection this check opened, waking any thread blocked on one."""
+        for conn in self.opened:
+            conn.abort()
+        self.opened.clear()
 
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[Connection]:

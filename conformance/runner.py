@@ -64,6 +64,8 @@ def attempt(check: Check, live: Live) -> Attempt:
         tb = traceback.format_exc(limit=-3)
         finding, expected = "error", check.expect
         reason = observed = f"the check raised {type(e).__name__}: {e}\n{tb}"
+    finally:
+        ctx.abort_all()
     return Attempt(finding, reason.strip(), expected, observed, ctx.exchanges, ctx.figures,
                    time.monotonic() - start)
 

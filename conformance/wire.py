@@ -297,6 +297,14 @@ class Connection:
         except OSError:
             pass
 
+    def abort(self) -> None:
+        """Close from any thread: shutdown() wakes a recv() blocked in another thread."""
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.close()
+
     def __enter__(self) -> Connection:
         return self
 
