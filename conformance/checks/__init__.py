@@ -11,14 +11,19 @@ from conformance.checks import (  # noqa: F401  (imported to register)
     bodies,
     compression,
     concurrency,
+    connection,
+    disconnect,
+    framing,
     longpoll,
     malformed,
     methods,
     paths,
+    slowclient,
     sse,
     streaming,
     upstream,
     websocket,
+    wsprotocol,
 )
 from conformance.model import AREAS, REGISTRY, Check
 

@@ -1,0 +1,3 @@
+"""Slow and idle clients must not stop the server from serving others."""
+
+from __future__ import annotations
