@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from conformance.schema import AREAS as AREAS  # re-exported: model.AREAS stays importable
 from conformance.spec import SPECS, Spec
 from conformance.wire import Connection, Exchange, NoResponse, Response, build_request
 
@@ -42,11 +43,6 @@ MUST: Severity = "must"
 SHOULD: Severity = "should"
 INFO: Severity = "info"
 
-AREAS = (
-    "basics", "methods", "paths", "streaming", "sse", "websocket", "longpoll",
-    "concurrency", "upstream", "compression", "bodies", "connection", "disconnect",
-    "malformed", "framing", "slowclient", "wsprotocol",
-)
 
 
 class Unmet(Exception):

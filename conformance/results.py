@@ -6,35 +6,23 @@ and the adapter's declaration, decides the outcome, and nothing else does.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import platform
+import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from conformance import SUITE_NAME, __version__
+from conformance import SUITE_NAME, __version__, schema
 from conformance.model import Check
 from conformance.wire import Exchange
 
-OUTCOMES = ("pass", "fail", "non-strict", "unsupported", "unexpected-pass", "error", "flaky")
-
-# What one attempt found: "pass", "unmet-must", "unmet-should", "cannot" (the check
-# cannot run against this target) or "error" (the server died or the check broke).
-# (finding, gap declared) -> outcome
-OUTCOME_TABLE: dict[tuple[str, bool], str] = {
-    ("pass", False): "pass",
-    ("pass", True): "unexpected-pass",
-    ("unmet-must", False): "fail",
-    ("unmet-must", True): "unsupported",
-    ("unmet-should", False): "non-strict",
-    ("unmet-should", True): "unsupported",
-    ("cannot", False): "unsupported",
-    ("cannot", True): "unsupported",
-    ("error", False): "error",
-    ("error", True): "error",
-}
+# The vocabulary lives in conformance.schema; these names stay importable from here.
+OUTCOMES = schema.OUTCOMES
+OUTCOME_TABLE = schema.OUTCOME_TABLE
 
 
 @dataclass
@@ -86,7 +74,11 @@ class Result:
                 "exchanges": [e.as_dict() for e in last.exchanges[:12]],
                 "figures": last.figures,
             },
-            "attempts": [a.as_dict() for a in self.attempts] if len(self.attempts) > 1 else [],
+            # Each attempt with what it found and the outcome it had on its own.
+            "attempts": [
+                {**a.as_dict(), "outcome": schema.attempt_outcome(a.finding, self.gap is not None)}
+                for a in self.attempts
+            ] if len(self.attempts) > 1 else [],
         }
 
 
@@ -112,11 +104,56 @@ def run_info(started: datetime, args: list[str], upstream_delay_ms: int | None) 
         "cpus": os.cpu_count(),
         "upstream_delay_ms": upstream_delay_ms,
         "pytest_args": args,
+        **provenance(),
     }
 
 
+def suite_checkout() -> Path | None:
+    """The suite's git checkout: where the package sits (an editable install), else the
+    working folder when it holds the suite's source (tox installs a wheel but runs there)."""
+    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+        if (root / ".git").exists() and (root / "conformance" / "__init__.py").is_file():
+            return root
+    return None
+
+
+def git_commit(root: Path) -> tuple[str | None, bool]:
+    """The checkout's HEAD commit and whether its tracked files differ from it.
+
+    ``(None, False)`` outside a git checkout or without git: the installed
+    version then stands for the suite.
+    """
+    if not (root / ".git").exists():
+        return None, False
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None, False
+    return (head or None), bool(dirty)
+
+
+def distributions() -> dict[str, str]:
+    """Every installed distribution and its version, as ``pip freeze`` lists them."""
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found.setdefault(str(name), str(dist.version))
+    return dict(sorted(found.items(), key=lambda kv: kv[0].casefold()))
+
+
+def provenance() -> dict[str, Any]:
+    """What ran the checks: the suite's commit and the environment's distributions."""
+    root = suite_checkout()
+    commit, dirty = git_commit(root) if root is not None else (None, False)
+    return {"suite_commit": commit, "suite_dirty": dirty, "distributions": distributions()}
+
+
 def document(target: dict[str, Any], run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"schema": 1, "suite": {"name": SUITE_NAME, "version": __version__}, "run": run,
+    return {"schema": schema.SCHEMA, "suite": {"name": SUITE_NAME, "version": __version__}, "run": run,
             "target": target, "results": results}
 
 

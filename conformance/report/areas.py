@@ -4,25 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-AREA_ORDER: tuple[str, ...] = (
-    "basics",
-    "methods",
-    "paths",
-    "streaming",
-    "sse",
-    "websocket",
-    "longpoll",
-    "concurrency",
-    "upstream",
-    "compression",
-    "bodies",
-    "connection",
-    "disconnect",
-    "malformed",
-    "framing",
-    "slowclient",
-    "wsprotocol",
-)
+from conformance.schema import AREAS
+
+AREA_ORDER: tuple[str, ...] = AREAS
 
 AREA_TITLES: dict[str, str] = {
     "basics": "Basics",

@@ -22,9 +22,10 @@ from conformance.report.model import (
     WireEvent,
 )
 from conformance.report.outcomes import NAMES
+from conformance.schema import FINDINGS, SCHEMA, attempt_outcome
+from conformance.schema import SEVERITIES as _SEVERITIES
 
-SCHEMA = 1
-SEVERITIES = frozenset({"must", "should", "info"})
+SEVERITIES = frozenset(_SEVERITIES)
 
 
 class ResultsError(Exception):
@@ -94,10 +95,13 @@ def _gap(value: Any, where: str) -> Gap | None:
 
 def _wire(value: Any, where: str) -> WireEvent:
     obj = _obj(value, where)
+    direction = _str(obj, "dir", where, "in")
     return WireEvent(
         t=_num(obj, "t", where) or 0.0,
         n=_int(obj, "n", where) or 0,
         data=_str(obj, "data", where, ""),
+        dir=direction if direction in ("in", "out") else "in",
+        more=_int(obj, "more", where),
     )
 
 
@@ -110,6 +114,12 @@ def _exchange(value: Any, where: str) -> Exchange:
         response=_str(obj, "response", where, ""),
         wire=tuple(_wire(w, f"{where}.wire[{i}]") for i, w in enumerate(wire)),
         error=_opt_str(obj, "error", where),
+        request_bytes=_int(obj, "request_bytes", where),
+        response_tail=_str(obj, "response_tail", where, ""),
+        response_bytes=_int(obj, "response_bytes", where),
+        dropped=_int(obj, "dropped", where),
+        # The newer writer counts bytes beside its escaped excerpts.
+        escaped="request_bytes" in obj or "response_bytes" in obj,
     )
 
 
@@ -154,6 +164,7 @@ def _result(value: Any, where: str) -> Result:
     if severity not in SEVERITIES:
         raise _Bad(f"{where} ({check}): unknown severity {severity!r}")
     attempts = _list(obj.get("attempts"), f"{where}.attempts")
+    gap = _gap(obj.get("gap"), f"{where}.gap")
     return Result(
         check=check,
         title=_str(obj, "title", where, check),
@@ -164,16 +175,37 @@ def _result(value: Any, where: str) -> Result:
         reason=_str(obj, "reason", where, ""),
         duration_s=_num(obj, "duration_s", where),
         extension=_opt_str(obj, "extension", where),
-        gap=_gap(obj.get("gap"), f"{where}.gap"),
+        gap=gap,
         evidence=_evidence(obj.get("evidence"), f"{where}.evidence"),
         description=_str(obj, "description", where, ""),
-        attempts=tuple(
-            Attempt(
-                outcome=_str(_obj(a, f"{where}.attempts[{i}]"), "outcome", where, ""),
-                reason=_str(_obj(a, f"{where}.attempts[{i}]"), "reason", where, ""),
-            )
-            for i, a in enumerate(attempts)
-        ),
+        attempts=tuple(_attempt(a, f"{where}.attempts[{i}]", gap is not None)
+                       for i, a in enumerate(attempts)),
+    )
+
+
+def _attempt(value: Any, where: str, gap: bool) -> Attempt:
+    """One attempt; files written before attempts carried their outcome give only
+    the finding, from which the outcome follows (schema.OUTCOME_TABLE)."""
+    obj = _obj(value, where)
+    finding = _str(obj, "finding", where, "")
+    if finding and finding not in FINDINGS:
+        raise _Bad(f"{where}: unknown finding {finding!r}")
+    outcome = _str(obj, "outcome", where, "") or (attempt_outcome(finding, gap) if finding else "")
+    if outcome and outcome not in NAMES:
+        raise _Bad(f"{where}: unknown outcome {outcome!r}")
+    figures: dict[str, float] = {}
+    fig_obj = obj.get("figures")
+    if fig_obj is not None:
+        for name in _obj(fig_obj, f"{where}.figures"):
+            number = _num(fig_obj, name, f"{where}.figures")
+            if number is not None:
+                figures[str(name)] = number
+    return Attempt(
+        outcome=outcome,
+        reason=_str(obj, "reason", where, ""),
+        finding=finding,
+        duration_s=_num(obj, "duration_s", where),
+        figures=figures,
     )
 
 
@@ -222,6 +254,10 @@ def _run(value: Any) -> Run:
         cpus=_int(obj, "cpus", "run"),
         upstream_delay_ms=_int(obj, "upstream_delay_ms", "run"),
         pytest_args=tuple(str(a) for a in _list(obj.get("pytest_args"), "run.pytest_args")),
+        suite_commit=_opt_str(obj, "suite_commit", "run"),
+        suite_dirty=obj.get("suite_dirty") is True,
+        distributions={str(k): str(v) for k, v in
+                       _obj(obj.get("distributions") or {}, "run.distributions").items()},
     )
 
 

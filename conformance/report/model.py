@@ -8,11 +8,18 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class WireEvent:
-    """One arrival on the socket: seconds since the request, byte count, excerpt."""
+    """One read or write on the socket: seconds since the request, byte count, excerpt.
+
+    ``dir`` is "in" (bytes received) or "out" (bytes the client sent; older
+    files log arrivals only). ``data`` is escaped (see ``report.escape``) in
+    files that say ``more``; older files hold the bytes as latin-1 text.
+    """
 
     t: float
     n: int
     data: str
+    dir: str = "in"
+    more: int | None = None  # bytes of this event left out of ``data``; None: old format
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,12 @@ class Exchange:
     response: str
     wire: tuple[WireEvent, ...] = ()
     error: str | None = None  # what went wrong on the connection, if anything
+    # The newer evidence format: escaped excerpts with byte counts (docs/results.md).
+    request_bytes: int | None = None
+    response_tail: str = ""
+    response_bytes: int | None = None
+    dropped: int | None = None  # wire events left out of the log
+    escaped: bool = False  # request/response/wire data use the reversible escaping
 
 
 @dataclass(frozen=True)
@@ -49,8 +62,11 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Attempt:
-    outcome: str
+    outcome: str  # the outcome this attempt had on its own
     reason: str
+    finding: str = ""  # what it found (schema.FINDINGS)
+    duration_s: float | None = None
+    figures: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,11 @@ class Run:
     cpus: int | None = None
     upstream_delay_ms: int | None = None
     pytest_args: tuple[str, ...] = ()
+    # Provenance: the suite's commit (None when not run from a checkout) and
+    # every distribution installed where the checks ran.
+    suite_commit: str | None = None
+    suite_dirty: bool = False
+    distributions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

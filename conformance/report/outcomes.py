@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from conformance import schema
+
 
 @dataclass(frozen=True)
 class OutcomeStyle:
@@ -77,6 +79,9 @@ OUTCOMES: tuple[OutcomeStyle, ...] = (
         "#cfe4fb",
     ),
 )
+
+# The styles follow the schema's outcomes, one each, in its order.
+assert tuple(o.name for o in OUTCOMES) == schema.OUTCOMES, "outcome styles out of step with schema"
 
 BY_NAME: dict[str, OutcomeStyle] = {o.name: o for o in OUTCOMES}
 NAMES: frozenset[str] = frozenset(BY_NAME)
