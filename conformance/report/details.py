@@ -8,7 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.report.model import Gap, Result, ResultsFile, Spec
+from conformance.report.escape import (
+    Frame,
+    after_head,
+    cut,
+    frames,
+    is_upgrade,
+    reproduction,
+    show,
+    to_bytes,
+    unescape,
+)
+from conformance.report.model import Exchange, Gap, Result, ResultsFile, Spec
 from conformance.report.outcomes import NAMES, OutcomeStyle, style
 from conformance.report.sources import ENDPOINT_PATHS, SourceLink, source_link
 
@@ -24,6 +35,7 @@ class WireRow:
     n: int
     total: int
     data: str
+    dir: str = "in"  # "out": bytes the client sent
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,11 @@ class ExchangeView:
     wire_more: int  # arrivals left out between the two
     wire_bytes: int  # bytes of every arrival, shown or not
     error: str | None
+    frames: tuple[Frame, ...] = ()  # WebSocket frames after a 101, both directions
+    request_bytes: int | None = None
+    response_bytes: int | None = None
+    response_tail: str = ""
+    dropped: int = 0  # wire events the writer left out
 
 
 @dataclass(frozen=True)
@@ -64,38 +81,32 @@ class Detail:
     duration_s: float | None
     attempts: tuple[tuple[OutcomeStyle | None, str, str], ...]
     figures: tuple[tuple[str, float], ...]
+    reproduction: str = ""  # a raw-socket Python snippet sending the first request
+    reason_shown: str = ""  # the reason when it says more than Expected and Observed
+    version_note: str = ""  # "changed in version X (was ...)" against the previous version line
+    server_shared: str = ""  # the server, when every adapter on it has this outcome
 
 
-def _control(ch: str) -> bool:
-    """C0 and C1 controls and DEL: parse errors in HTML, shown escaped instead."""
-    code = ord(ch)
-    return code < 0x20 or 0x7F <= code <= 0x9F
+def visible(data: str, limit: int = WIRE_DATA, escaped: bool = False) -> str:
+    """Bytes as one readable line: CR, LF, controls and every non-ASCII byte spelled out."""
+    return cut(show(to_bytes(data, escaped), newlines=False), limit)
 
 
-def visible(data: str, limit: int = WIRE_DATA) -> str:
-    """Bytes as one readable line: CR, LF and other controls spelled out."""
-    out: list[str] = []
-    for ch in data:
-        if ch == "\r":
-            out.append("\\r")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif _control(ch):
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    text = "".join(out)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def excerpt(raw: str, limit: int = EXCERPT) -> str:
-    """A raw message for a <pre>: CRLF shown as line ends, other controls escaped."""
-    text = raw.replace("\r\n", "\n")
+def excerpt(raw: str, limit: int = EXCERPT, escaped: bool = False) -> str:
+    """A raw message for a <pre>: line ends kept, every other unprintable byte escaped."""
+    text = show(to_bytes(raw, escaped))
     if len(text) > limit:
         text = text[:limit] + f"\n… ({len(text) - limit} more characters)"
-    return "".join(f"\\x{ord(ch):02x}" if _control(ch) and ch not in "\n\t" else ch for ch in text)
+    return text
+
+
+def reason_shown(reason: str, expected: str, observed: str) -> str:
+    """The reason, unless it only repeats Expected and Observed (the usual case)."""
+    rest = reason
+    for part in (f"expected {expected}; observed {observed}", expected, observed, "expected", "observed"):
+        if part:
+            rest = rest.replace(part, "")
+    return reason if rest.strip(" ;:,.") else ""
 
 
 def reproduce_command(row: ResultsFile, check: str, all_checks: Iterable[str]) -> str:
@@ -140,14 +151,16 @@ def cell_key(row: str, check: str) -> str:
 
 
 def _wire_rows(
-    events: Iterable[tuple[float, int, str]],
+    events: Iterable[tuple[float, int, str, str]], escaped: bool = False,
 ) -> tuple[list[WireRow], list[WireRow], int, int]:
-    """The arrival log as (head rows, tail rows, rows left out, total bytes)."""
+    """The wire log as (head rows, tail rows, rows left out, total bytes received)."""
     rows: list[WireRow] = []
     total = 0
-    for t, n, data in events:
-        total += n
-        rows.append(WireRow(t_ms=f"{t * 1000:.1f}", n=n, total=total, data=visible(data)))
+    for t, n, data, direction in events:
+        if direction == "in":
+            total += n
+        rows.append(WireRow(t_ms=f"{t * 1000:.1f}", n=n, total=total,
+                            data=visible(data, escaped=escaped), dir=direction))
     if len(rows) <= WIRE_HEAD + WIRE_TAIL:
         return rows, [], 0, total
     left_out = len(rows) - WIRE_HEAD - WIRE_TAIL
@@ -157,19 +170,25 @@ def _wire_rows(
 def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Path, out: Path) -> Detail:
     exchanges = []
     for ex in result.evidence.exchanges:
-        head, tail, more, total = _wire_rows((w.t, w.n, w.data) for w in ex.wire)
+        head, tail, more, total = _wire_rows(((w.t, w.n, w.data, w.dir) for w in ex.wire), ex.escaped)
         exchanges.append(
             ExchangeView(
                 label=ex.label,
-                request=excerpt(ex.request),
-                response=excerpt(ex.response),
+                request=excerpt(ex.request, escaped=ex.escaped),
+                response=excerpt(ex.response, escaped=ex.escaped),
                 wire=tuple(head),
                 wire_tail=tuple(tail),
                 wire_more=more,
-                wire_bytes=total,
+                wire_bytes=ex.response_bytes if ex.response_bytes is not None else total,
                 error=ex.error,
+                frames=tuple(ws_frames(ex)),
+                request_bytes=ex.request_bytes,
+                response_bytes=ex.response_bytes,
+                response_tail=excerpt(ex.response_tail, escaped=True) if ex.response_tail else "",
+                dropped=ex.dropped or 0,
             )
         )
+    first = next((ex for ex in result.evidence.exchanges if _is_http(ex)), None)
     gap = result.gap or row.target.gaps.get(result.check)
     adapter = row.target.adapter or row.name
     attempts = tuple(
@@ -200,4 +219,38 @@ def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Pa
         duration_s=result.duration_s,
         attempts=attempts,
         figures=tuple(sorted(result.evidence.figures.items())),
+        reproduction=reproduction(to_bytes(first.request, first.escaped)) if first else "",
+        reason_shown=reason_shown(result.reason, result.evidence.expected, result.evidence.observed),
     )
+
+
+METHODS = (b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"TRACE ", b"CONNECT ")
+
+
+def _is_http(ex: Exchange) -> bool:
+    """An exchange whose request is bytes on the wire (not another client's transcript)."""
+    return to_bytes(ex.request[:16], ex.escaped).startswith(METHODS) or ex.escaped
+
+
+def ws_frames(ex: Exchange) -> list[Frame]:
+    """The frames of a WebSocket exchange: after the 101, the client's (masked) and the server's.
+
+    Each direction's bytes after its HTTP head, decoded in order; the newer
+    format logs the client's writes ("out"), the older one only its handshake.
+    """
+    whole = ex.escaped and not ex.dropped and not any(w.more for w in ex.wire)
+    response = to_bytes(ex.response, ex.escaped)
+    sent = to_bytes(ex.request, ex.escaped)
+    if whole:  # the wire log holds every byte each way
+        response = b"".join(unescape(w.data) for w in ex.wire if w.dir == "in") or response
+        sent = b"".join(unescape(w.data) for w in ex.wire if w.dir == "out") or sent
+    if not is_upgrade(response):
+        return []
+    out: list[Frame] = []
+    client = after_head(sent)
+    if client:
+        out += frames(client, "out")[0]
+    server = after_head(response)
+    if server:
+        out += frames(server, "in")[0]
+    return out

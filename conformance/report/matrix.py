@@ -10,7 +10,7 @@ from conformance.report.areas import area_key, area_short, area_title
 from conformance.report.details import Detail, cell_key, detail
 from conformance.report.model import Result, ResultsFile
 from conformance.report.outcomes import OutcomeStyle, style
-from conformance.report.sources import source_link
+from conformance.report.sources import SourceLink, source_link
 from conformance.report.tally import RowCounts, counts
 
 
@@ -67,6 +67,7 @@ class Row:
     details: tuple[Detail, ...]
     junit: str | None  # link to pytest's JUnit XML, when present
     source_href: str | None  # link to the adapter's source file
+    source: SourceLink | None = None  # the adapter's source file, for the site's links
 
     @property
     def name(self) -> str:
@@ -162,9 +163,8 @@ def _junit(out: Path, name: str) -> str | None:
     return f"junit/{name}.xml" if path.is_file() else None
 
 
-def _source_href(file: ResultsFile, root: Path, out: Path) -> str | None:
-    link = source_link(root, out, file.target.adapter or file.name, file.target.source, None)
-    return None if link is None else link.href
+def _source(file: ResultsFile, root: Path, out: Path) -> SourceLink | None:
+    return source_link(root, out, file.target.adapter or file.name, file.target.source, None)
 
 
 def build(files: Sequence[ResultsFile], root: Path, out: Path) -> Matrix:
@@ -179,6 +179,7 @@ def build(files: Sequence[ResultsFile], root: Path, out: Path) -> Matrix:
         details = tuple(
             detail(file, results[c.check], all_checks, root, out) for c in cols if c.check in results
         )
+        src = _source(file, root, out)
         row = Row(
             file=file,
             key=slug(file.name),
@@ -186,7 +187,8 @@ def build(files: Sequence[ResultsFile], root: Path, out: Path) -> Matrix:
             cells=cells,
             details=details,
             junit=_junit(out, file.name),
-            source_href=_source_href(file, root, out),
+            source_href=None if src is None else src.href,
+            source=src,
         )
         by_framework.setdefault(file.target.framework, []).append(row)
     groups = tuple(

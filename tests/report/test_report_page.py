@@ -47,9 +47,14 @@ def collect(html: str) -> Collector:
 
 
 def section(page: str, element_id: str) -> str:
-    """The HTML of one detail panel."""
+    """The HTML of one check's evidence on an adapter's page."""
     start = page.index(f'<section class="detail" id="{element_id}"')
     return page[start : page.index("</section>", start)]
+
+
+def evidence(site: Path, row: str, check: str) -> str:
+    """One cell's evidence: the section of that check on the row's page."""
+    return section((site / "adapters" / f"{row}.html").read_text(encoding="utf-8"), check)
 
 
 REMOTE = re.compile(r"^\s*(https?:)?//", re.I)
@@ -108,18 +113,18 @@ def test_extension_cells_are_marked(page: str) -> None:
     assert f"✓<sup>{EXTENSION_MARK}</sup>" in page
     assert "through flask-sock" in page
     # a check without extension in the same row carries no mark
-    cell = re.search(r'<a class="cell" href="#d-flask--basics.hello"[^>]*>([^<]*)(<sup>)?', page)
+    cell = re.search(r'<a class="cell" href="adapters/flask.html#basics.hello"[^>]*>([^<]*)(<sup>)?', page)
     assert cell is not None and cell.group(2) is None
 
 
 def test_counts_are_separate(page: str) -> None:
     row = page[page.index('id="row-flask"') :]
     row = row[: row.index("</tr>")]
-    cells = re.findall(r'<td class="count"[^>]*>([^<]*)</td>', row)
+    cells = re.findall(r'<td class="count[^"]*"[^>]*>([^<]*)</td>', row)
     assert cells == ["28/32", "8/12", "12/12"]
     assert "%" not in row
     bottle = page[page.index('id="row-bottle"') :]
-    assert re.findall(r'<td class="count"[^>]*>([^<]*)</td>', bottle[: bottle.index("</tr>")]) == [
+    assert re.findall(r'<td class="count[^"]*"[^>]*>([^<]*)</td>', bottle[: bottle.index("</tr>")]) == [
         "18/23",
         "1/9",
         "10/12",
@@ -148,14 +153,15 @@ def test_rows_grouped_by_framework_and_columns_by_area(page: str) -> None:
     assert "Flask 3.1.2" in page
 
 
-def test_install_error_spans_the_row(page: str) -> None:
+def test_install_error_spans_the_row(page: str, site: Path) -> None:
     row = page[page.index('id="row-brubeck"') :]
     row = row[: row.index("</tr>")]
     assert 'class="install-error" colspan="47"' in row
     assert "Could not find a version that satisfies the requirement dictshield" in row
     assert 'class="cell"' not in row
-    assert 'href="#d-brubeck--install"' in row
-    log = section(page, "d-brubeck--install")
+    assert 'href="adapters/brubeck.html#install"' in row
+    log = (site / "adapters" / "brubeck.html").read_text(encoding="utf-8")
+    log = log[log.index('id="install"') :]
     assert "pip install brubeck: ERROR" in log
 
 
@@ -167,64 +173,66 @@ def test_install_error_summary_is_one_line() -> None:
     assert len(install_summary("error " * 100)) == 240
 
 
-def test_detail_has_evidence_spec_wire_log_and_recipe(page: str) -> None:
-    d = section(page, "d-flask--streaming.incremental")
+def test_detail_has_evidence_spec_wire_log_and_recipe(site: Path) -> None:
+    d = evidence(site, "flask", "streaming.incremental")
     assert "streaming.incremental" in d and "/stream chunks arrive as they are produced" in d
     assert "first chunk well before the last" in d  # expected
     assert "first chunk after 4 ms, last after 905 ms" in d  # observed
-    assert "<td>305.4</td><td>13</td><td>114</td>" in d  # timed wire log: t, bytes, total
+    # timed wire log: t, direction, bytes, total received
+    assert '<td>305.4</td><td class="dir">recv</td><td>13</td><td>114</td>' in d
     assert "8\\r\\nchunk 1\\n\\r\\n" in d
     assert "GET /stream?chunks=4&amp;delay_ms=300 HTTP/1.1" in d  # raw request
-    assert 'href="../adapters/flask/app.py#L29"' in d  # the recipe, at its line
+    assert 'href="../source/adapters/flask/app.py.html#L29"' in d  # the recipe, at its line
     assert "tox -e flask -- -k streaming.incremental" in d
 
 
-def test_detail_spec_sentence_with_link(page: str) -> None:
-    d = section(page, "d-tornado--methods.405-allow")
+def test_detail_spec_sentence_with_link(site: Path) -> None:
+    d = evidence(site, "tornado", "methods.405-allow")
     assert "The origin server MUST generate an Allow header field in a 405 response" in d
     assert 'href="https://www.rfc-editor.org/rfc/rfc9110#section-15.5.6"' in d
     assert "HTTP/1.1 405 Method Not Allowed" in d
     assert "405 without an Allow header" in d
 
 
-def test_reproduce_command_runs_the_cell_alone(page: str) -> None:
+def test_reproduce_command_runs_the_cell_alone(site: Path) -> None:
     # -k matches substrings: methods.405 would also select methods.405-allow
-    d = section(page, "d-tornado--methods.405")
+    d = evidence(site, "tornado", "methods.405")
     assert "tox -e tornado -- -k &#39;methods.405 and not methods.405-allow&#39;" in d
 
 
-def test_detail_for_gap_extension_flaky_error(page: str) -> None:
-    gap = section(page, "d-flask--sse.resume")
+def test_detail_for_gap_extension_flaky_error(site: Path) -> None:
+    gap = evidence(site, "flask", "sse.resume")
     assert "Declared unsupported" in gap
     assert "Flask has no Last-Event-ID support" in gap
     assert 'href="https://flask.palletsprojects.com/en/stable/patterns/streaming/"' in gap
-    ext = section(page, "d-flask--websocket.fragmented")
+    ext = evidence(site, "flask", "websocket.fragmented")
     assert "Reached through an extension" in ext and "flask-sock" in ext
-    assert 'href="../adapters/flask/app.py#L43"' in ext
-    flaky = section(page, "d-tornado--concurrency.sleep")
+    assert 'href="../source/adapters/flask/app.py.html#L43"' in ext
+    flaky = evidence(site, "tornado", "concurrency.sleep")
     assert "10 x 500 ms took 1.61 s (factor 3.1)" in flaky
-    assert 'href="../adapters/tornado/app.py#L39"' in flaky
-    unexpected = section(page, "d-tornado--websocket.permessage-deflate")
+    assert 'href="../source/adapters/tornado/app.py.html#L39"' in flaky
+    unexpected = evidence(site, "tornado", "websocket.permessage-deflate")
     assert "compression_options is off" in unexpected
-    error = section(page, "d-bottle--sse.incremental")
+    error = evidence(site, "bottle", "sse.incremental")
     assert "the server process exited during the check" in error
 
 
-def test_source_link_without_endpoint_line(page: str) -> None:
+def test_source_link_without_endpoint_line(site: Path) -> None:
     # tornado's source has no /api route: the link is to the file, with a note
-    d = section(page, "d-tornado--basics.json-language")
-    assert 'href="../adapters/tornado/app.py"' in d
+    d = evidence(site, "tornado", "basics.json-language")
+    assert 'href="../source/adapters/tornado/app.py.html"' in d
     assert "was not found in it" in d
     # malformed checks have no endpoint: a plain file link
-    d = section(page, "d-flask--malformed.missing-host")
-    assert 'href="../adapters/flask/app.py"' in d
+    d = evidence(site, "flask", "malformed.missing-host")
+    assert 'href="../source/adapters/flask/app.py.html"' in d
 
 
-def test_every_cell_opens_a_detail(page: str) -> None:
-    targets = re.findall(r'<a class="cell" href="#([^"]+)"', page)
+def test_every_cell_links_to_its_evidence(page: str, site: Path) -> None:
+    targets = re.findall(r'<a class="cell" href="adapters/([a-z0-9-]+)\.html#([^"]+)"', page)
     assert len(targets) == 47 * 3
-    ids = set(re.findall(r'<section class="detail" id="([^"]+)"', page))
-    assert set(targets) <= ids
+    for row, check in targets:
+        text = (site / "adapters" / f"{row}.html").read_text(encoding="utf-8")
+        assert f'<section class="detail" id="{check}"' in text
 
 
 def test_figures_are_svg_bars_with_absent_values(page: str) -> None:
@@ -273,5 +281,8 @@ def test_no_raw_control_characters(page: str) -> None:
 
 
 def test_binary_bytes_are_escaped() -> None:
-    assert excerpt("HTTP/1.1 200 OK\r\n\r\n\x00\x9f") == "HTTP/1.1 200 OK\n\n\\x00\\x9f"
-    assert visible("\x00\x7f") == "\\x00\\x7f"
+    # CR and LF spelled out, LF also ends the line; every byte outside printable ASCII as \xNN
+    assert excerpt("HTTP/1.1 200 OK\r\n\r\n\x00\x9f") == "HTTP/1.1 200 OK\\r\\n\n\\r\\n\n\\x00\\x9f"
+    assert visible("\x00\x7f\xa0\xe9") == "\\x00\\x7f\\xa0\\xe9"
+    # the newer format's escaped excerpts come back as the same bytes
+    assert visible("a\\\\b\\xa0\\r\n", escaped=True) == "a\\\\b\\xa0\\r\\n"

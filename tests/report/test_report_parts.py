@@ -191,7 +191,7 @@ def test_every_quantifier(rows: list[ResultsFile]) -> None:
 
 
 def test_long_wire_log_keeps_its_head_and_tail() -> None:
-    events = [(i / 1000, 10, f"chunk {i}") for i in range(100)]
+    events = [(i / 1000, 10, f"chunk {i}", "in") for i in range(100)]
     head, tail, left_out, total = _wire_rows(events)
     assert [len(head), len(tail), left_out, total] == [30, 10, 60, 1000]
     assert head[0].data == "chunk 0" and tail[-1].data == "chunk 99"

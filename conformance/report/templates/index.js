@@ -2,61 +2,17 @@
   "use strict";
   var table = document.getElementById("matrix");
   var form = document.getElementById("filters");
-  var openPanel = null;
-  var opener = null;
-
-  function closePanel() {
-    if (!openPanel) { return; }
-    openPanel.classList.remove("open");
-    openPanel = null;
-    if (location.hash) { history.replaceState(null, "", location.pathname + location.search); }
-    if (opener) { opener.focus(); opener = null; }
-  }
-
-  function showPanel(id, from) {
-    var panel = document.getElementById(id);
-    if (!panel || !panel.classList.contains("detail")) { return false; }
-    if (openPanel && openPanel !== panel) { openPanel.classList.remove("open"); }
-    panel.classList.add("open");
-    openPanel = panel;
-    opener = from || null;
-    history.replaceState(null, "", "#" + id);
-    panel.focus();
-    return true;
-  }
-
-  document.addEventListener("click", function (event) {
-    var target = event.target;
-    if (!(target instanceof Element)) { return; }
-    var cell = target.closest("a.cell, a.open-detail");
-    if (cell) {
-      if (showPanel(cell.getAttribute("href").slice(1), cell)) { event.preventDefault(); }
-      return;
-    }
-    var close = target.closest(".detail .close");
-    if (close) { event.preventDefault(); closePanel(); return; }
-    var copy = target.closest("button.copy");
-    if (copy && navigator.clipboard) {
-      navigator.clipboard.writeText(copy.getAttribute("data-copy")).then(function () {
-        copy.textContent = "Copied";
-        setTimeout(function () { copy.textContent = "Copy"; }, 1500);
-      });
-    }
+  var shownLine = document.getElementById("shown");
+  if (!table || !form) { return; }
+  var PASSED = { "pass": 1, "unexpected": 1 };
+  var NOT_RUN = { "unsupported": 1 };
+  // Each check column's area and severity, in cell order.
+  var heads = Array.prototype.slice.call(table.querySelectorAll("thead tr.checks th"));
+  var cols = heads.map(function (th) {
+    var area = (th.className.match(/\ba-(\S+)/) || [])[1];
+    var sev = (th.className.match(/\bsev-(\S+)/) || [])[1];
+    return { area: area, sev: sev };
   });
-
-  document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closePanel(); }
-  });
-
-  if (location.hash.length > 1) {
-    var id = decodeURIComponent(location.hash.slice(1));
-    var el = document.getElementById(id);
-    if (el && el.classList.contains("detail")) { el.classList.add("open"); openPanel = el; }
-  }
-
-  if (navigator.clipboard) {
-    document.querySelectorAll("button.copy").forEach(function (b) { b.hidden = false; });
-  }
 
   function checked(name) {
     var values = [];
@@ -66,7 +22,47 @@
     return values;
   }
 
+  function all(name) {
+    return form.querySelectorAll('input[name="' + name + '"]').length;
+  }
+
+  // Filters live in the address: ?areas=..&outcomes=..&frameworks=..&rows=with
+  function toUrl() {
+    var params = [];
+    ["area", "outcome", "framework"].forEach(function (name) {
+      var values = checked(name);
+      if (values.length !== all(name)) { params.push(name + "s=" + encodeURIComponent(values.join(","))); }
+    });
+    if (form.querySelector('input[name="rows-with"]').checked) { params.push("rows=with"); }
+    var search = params.length ? "?" + params.join("&") : "";
+    try {
+      history.replaceState(null, "", location.pathname + search + location.hash);
+    } catch (e) { /* some file:// hosts refuse: the filters still apply */ }
+  }
+
+  function fromUrl() {
+    var query = location.search.replace(/^\?/, "");
+    if (!query) { return; }
+    query.split("&").forEach(function (pair) {
+      var kv = pair.split("=");
+      var key = kv[0], value = decodeURIComponent(kv[1] || "");
+      if (key === "rows") { form.querySelector('input[name="rows-with"]').checked = value === "with"; return; }
+      var name = key.replace(/s$/, "");
+      var wanted = value ? value.split(",") : [];
+      form.querySelectorAll('input[name="' + name + '"]').forEach(function (input) {
+        input.checked = wanted.indexOf(input.value) >= 0;
+      });
+    });
+    if (query) { form.closest("details").open = true; }
+  }
+
+  function outcomeOf(td) {
+    var m = td.className.match(/\bo-(\S+)/);
+    return m ? m[1] : null;
+  }
+
   function apply() {
+    var areas = checked("area");
     form.querySelectorAll('input[name="area"]').forEach(function (input) {
       table.classList.toggle("hide-a-" + input.value, !input.checked);
     });
@@ -79,15 +75,42 @@
     });
     var only = form.querySelector('input[name="rows-with"]').checked;
     var shown = checked("outcome");
+    var rows = 0, tally = {};
     table.querySelectorAll("tbody tr[data-outcomes]").forEach(function (row) {
-      var has = row.getAttribute("data-outcomes").split(" ").some(function (o) {
-        return shown.indexOf(OUTCOME_CSS[o] || o) >= 0;
+      var cells = row.querySelectorAll("td.c");
+      var must = [0, 0], should = [0, 0], has = false;
+      cells.forEach(function (td, i) {
+        var col = cols[i];
+        var o = outcomeOf(td);
+        if (!col || !o || areas.indexOf(col.area) < 0) { return; }
+        if (shown.indexOf(o) >= 0) { has = true; }
+        if (NOT_RUN[o]) { return; }
+        var pair = col.sev === "must" ? must : (col.sev === "should" ? should : null);
+        if (pair) { pair[1] += 1; if (PASSED[o]) { pair[0] += 1; } }
       });
       row.hidden = only && !has;
+      if (cells.length) {
+        var m = row.querySelector("td.cm"), s = row.querySelector("td.cs");
+        if (m) { m.textContent = must[0] + "/" + must[1]; }
+        if (s) { s.textContent = should[0] + "/" + should[1]; }
+      }
+      var body = row.parentNode;
+      if (row.hidden || body.hidden) { return; }
+      rows += 1;
+      cells.forEach(function (td, i) {
+        var o = outcomeOf(td);
+        if (o && cols[i] && areas.indexOf(cols[i].area) >= 0 && shown.indexOf(o) >= 0) {
+          tally[o] = (tally[o] || 0) + 1;
+        }
+      });
     });
+    if (shownLine) {
+      var parts = Object.keys(tally).map(function (o) { return tally[o] + " " + o; });
+      shownLine.textContent = "Shown: " + rows + " rows; cells " + (parts.join(", ") || "none") +
+        ". MUST and SHOULD counts follow the areas shown.";
+    }
+    toUrl();
   }
-
-  var OUTCOME_CSS = {{ outcome_css | tojson }};
 
   form.addEventListener("change", apply);
   form.addEventListener("click", function (event) {
@@ -99,5 +122,6 @@
     form.querySelectorAll('input[name="' + name + '"]').forEach(function (input) { input.checked = value; });
     apply();
   });
+  fromUrl();
   apply();
 })();
