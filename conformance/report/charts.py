@@ -25,7 +25,7 @@ FIGURES: tuple[Figure, ...] = (
         "s",
         "streaming.incremental",
         "lower",
-        "Seconds from the request to the first chunk of /stream. A server that buffers "
+        "Time from the request to the first chunk of /stream. A server that buffers "
         "the whole response shows the full stream time here.",
     ),
     Figure(
@@ -44,7 +44,7 @@ FIGURES: tuple[Figure, ...] = (
         "s",
         "upstream.fanout",
         "lower",
-        "Seconds for /upstream to gather its upstream answers. Near one upstream "
+        "Time /upstream takes to gather its upstream answers. Near one upstream "
         "delay means the calls went out at once; n delays, one after another.",
     ),
     Figure(
@@ -85,6 +85,7 @@ class Chart:
     label_w: float = LABEL_W
     bar_max: float = WIDTH - LABEL_W - VALUE_W
     bar_h: float = BAR_H
+    units: str = ""  # what the bars' numbers are in, for the caption ("milliseconds")
 
     @property
     def measured(self) -> int:
@@ -92,17 +93,24 @@ class Chart:
 
 
 def format_value(value: float, unit: str) -> str:
-    """A figure for a bar's label: seconds under one as milliseconds."""
+    """A figure for a bar's label, in the chart's unit (a time in seconds shown as "ms" is scaled)."""
+    if unit == "ms":
+        return f"{value * 1000:.1f} ms"
     if unit == "s":
-        return f"{value * 1000:.1f} ms" if abs(value) < 1 else f"{value:.2f} s"
+        return f"{value:.2f} s"
     if abs(value) >= 100:
         return f"{value:.0f}{unit}"
     return f"{value:.1f}{unit}" if abs(value) >= 10 else f"{value:.2f}{unit}"
 
 
+UNIT_WORDS = {"×": "times (a ratio)", "s": "seconds", "ms": "milliseconds"}
+
+
 def chart(figure: Figure, rows: Sequence[ResultsFile]) -> Chart:
     values = [(row.name, row.figure(figure.name)) for row in rows]
     top = max((v for _, v in values if v is not None), default=0.0)
+    # One unit per chart, named in its caption: milliseconds when every time is under 1 s.
+    unit = "ms" if figure.unit == "s" and top < 1 else figure.unit
     bar_max = WIDTH - LABEL_W - VALUE_W
     bars = []
     for i, (label, value) in enumerate(values):
@@ -111,9 +119,9 @@ def chart(figure: Figure, rows: Sequence[ResultsFile]) -> Chart:
             bars.append(Bar(label, None, "not measured", y, 0.0))
             continue
         width = 0.0 if top <= 0 else max(value, 0.0) / top * bar_max
-        bars.append(Bar(label, value, format_value(value, figure.unit), y, max(width, 1.0)))
+        bars.append(Bar(label, value, format_value(value, unit), y, max(width, 1.0)))
     height = TOP * 2 + len(values) * (BAR_H + GAP)
-    return Chart(figure=figure, bars=tuple(bars), height=height)
+    return Chart(figure=figure, bars=tuple(bars), height=height, units=UNIT_WORDS.get(unit, unit))
 
 
 def charts(rows: Sequence[ResultsFile]) -> list[Chart]:

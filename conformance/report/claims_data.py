@@ -60,18 +60,23 @@ HFTGUY = Source(
     author="thehftguy",
     year=2020,
     url="https://thehftguy.com/2020/10/27/my-experience-in-production-with-flask-bottle-tornado-and-twisted/",
-    says="Puts zero multithread support, compression and async among Flask's cons, "
-    "weighs Bottle and Tornado on the same points, and has example tests that "
-    "expect POST-only /api to answer another method with 405.",
+    says="Lists \"zero multithread support, compression, async\" among the cons of both "
+    "Flask and Bottle, and calls Tornado the only full-featured framework covering "
+    "workers, HTTP compression, async support and WebSocket, all lacking from the "
+    "alternatives; its example tests expect a POST-only /api to answer GET with 405 "
+    "in Flask, Bottle and Tornado.",
 )
 ZAREMBA = Source(
     title="Tornado - the best Python web framework",
     author="Robert Zaremba",
     year=2013,
     url="http://blog.zaremba.ch/2013/01/25/tornado___the_best_web_framework.html",
-    says="WSGI does not work with the Upgrade header; applications and middleware "
-    "must leave transfer encodings (chunking, gzip) to the server; Tornado's own "
-    "application is not WSGI and handles WebSockets and long requests.",
+    says="WSGI does not work with the Upgrade header, and WebSocket beside WSGI needs an "
+    "additional async event framework; since applications must not apply a "
+    "Transfer-Encoding, they cannot gzip (though, it notes, Django, Pyramid and other "
+    "major frameworks break this rule) and chunking, hence long polling, depends on the "
+    "server; Tornado's own application is not WSGI and runs WebSockets beside ordinary "
+    "pages on one event loop.",
 )
 PEP3333 = Source(
     title="PEP 3333 - Python Web Server Gateway Interface v1.0.1",
@@ -139,16 +144,20 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="tornado-alone",
-        text="Of these frameworks, Tornado alone covers concurrent workers, compression, "
-        "async and WebSocket.",
+        text="Of Flask, Bottle, Tornado and Twisted, Tornado alone covers concurrent workers, "
+        "compression, async and WebSocket.",
         sources=(HFTGUY,),
         behaviours=(MULTITHREADING, COMPRESSION, ASYNC, WEBSOCKET),
+        # The frameworks the article compares (Klein, on Twisted, is another framework).
+        scope=("flask", "flask-*", "bottle", "bottle-*", "tornado", "tornado-*", "twisted",
+               "twisted-*"),
         expect={"Tornado": "present"},
         expect_default="absent",
         combine="all",
-        derivation="All four behaviours together: the claim holds for Tornado when one of "
-        "its adapters passes every check of all four without an extension, and for "
-        "every other framework when none of its adapters does.",
+        derivation="All four behaviours together, over the frameworks the article compares: "
+        "the claim holds for Tornado when one of its adapters passes every check of all "
+        "four without an extension, and for Flask, Bottle and Twisted when none of their "
+        "adapters does.",
     ),
     Claim(
         id="tornado-gzip",
@@ -171,7 +180,8 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="wsgi-upgrade",
-        text="A WSGI application cannot use the Upgrade header, so it cannot speak WebSocket.",
+        text="WSGI does not work with the Upgrade header, so a WSGI application cannot speak "
+        "WebSocket without something beyond WSGI.",
         sources=(ZAREMBA, PEP3333),
         behaviours=(WEBSOCKET,),
         scope=WSGI_ADAPTERS,
@@ -210,7 +220,9 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         id="405-everywhere",
-        text="Every framework answers a request with the wrong method with 405 Method Not Allowed.",
+        text="A route declared for POST answers another method with 405 Method Not Allowed "
+        "(the article's tests expect it of Flask, Bottle and Tornado; measured on every "
+        "framework).",
         sources=(HFTGUY,),
         behaviours=(Behaviour("405 for a wrong method", ("methods.405",)),),
         expect={},

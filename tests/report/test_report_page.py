@@ -179,7 +179,7 @@ def test_detail_has_evidence_spec_wire_log_and_recipe(site: Path) -> None:
     assert "first chunk well before the last" in d  # expected
     assert "first chunk after 4 ms, last after 905 ms" in d  # observed
     # timed wire log: t, direction, bytes, total received
-    assert '<td>305.4</td><td class="dir">recv</td><td>13</td><td>114</td>' in d
+    assert '<td>305.4</td><td class="dir">← in</td><td>13</td><td>114</td>' in d
     assert "8\\r\\nchunk 1\\n\\r\\n" in d
     assert "GET /stream?chunks=4&amp;delay_ms=300 HTTP/1.1" in d  # raw request
     assert 'href="../source/adapters/flask/app.py.html#L29"' in d  # the recipe, at its line

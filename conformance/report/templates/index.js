@@ -105,7 +105,9 @@
       });
     });
     if (shownLine) {
-      var parts = Object.keys(tally).map(function (o) { return tally[o] + " " + o; });
+      var LABELS = {};
+      Object.keys(OUTCOME_CSS).forEach(function (name) { LABELS[OUTCOME_CSS[name]] = name; });
+      var parts = Object.keys(tally).map(function (o) { return tally[o] + " " + (LABELS[o] || o); });
       shownLine.textContent = "Shown: " + rows + " rows; cells " + (parts.join(", ") || "none") +
         ". MUST and SHOULD counts follow the areas shown.";
     }
