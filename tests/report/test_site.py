@@ -147,7 +147,8 @@ def test_versions_of_one_framework_show_where_they_differ(tmp_path: Path) -> Non
     files, _ = load_dir(tmp_path)
     lines = versions(build(files, tmp_path, tmp_path))
     assert len(lines) == 1 and [r.name for r in lines[0].rows] == ["flask-2.3", "flask"]
-    assert [(c.check, c.text) for c in lines[0].changes] == [("methods.405-allow", "changed in version 3.1.2")]
+    changes = [(c.check, c.text) for c in lines[0].changes]
+    assert changes == [("methods.405-allow", "changed in version 3.1.2")]
     notes = version_notes(lines)
     assert notes[("flask", "methods.405-allow")].startswith("changed in version 3.1.2 (was fail in 2.3.3)")
 
@@ -185,4 +186,5 @@ def test_the_reproduction_is_a_runnable_snippet() -> None:
 
 def test_reason_is_not_repeated_from_expected_and_observed() -> None:
     assert reason_shown("expected 405; observed 200", "405", "200") == ""
-    assert reason_shown("the server closed the connection", "405", "200") == "the server closed the connection"
+    closed = "the server closed the connection"
+    assert reason_shown(closed, "405", "200") == closed
