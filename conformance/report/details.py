@@ -191,8 +191,12 @@ def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Pa
     first = next((ex for ex in result.evidence.exchanges if _is_http(ex)), None)
     gap = result.gap or row.target.gaps.get(result.check)
     adapter = row.target.adapter or row.name
+    # Each attempt's reason, unless it only repeats the final Expected and Observed.
     attempts = tuple(
-        (style(a.outcome) if a.outcome in NAMES else None, a.outcome, a.reason) for a in result.attempts
+        (style(a.outcome) if a.outcome in NAMES else None, a.outcome,
+         reason_shown(a.reason, result.evidence.expected, result.evidence.observed)
+         or "as Expected and Observed say")
+        for a in result.attempts
     )
     return Detail(
         key=cell_key(row.name, result.check),

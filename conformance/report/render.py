@@ -53,6 +53,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("docs/results.html", "Results format"),
     ("docs/adapters.html", "Writing an adapter"),
     ("docs/checks.html", "The checks"),
+    ("docs/report.html", "About this site"),
 )
 
 # Published docs: name in docs/, title fallback, where the file is (repository-relative;
@@ -62,6 +63,7 @@ DOCS: tuple[tuple[str, str], ...] = (
     ("results", "docs/results.md"),
     ("adapters", "docs/adapters.md"),
     ("checks", "docs/checks.md"),
+    ("report", "docs/report.md"),
 )
 
 # Kept for callers of the older API (the pages' documentation links).

@@ -188,3 +188,44 @@ def test_reason_is_not_repeated_from_expected_and_observed() -> None:
     assert reason_shown("expected 405; observed 200", "405", "200") == ""
     closed = "the server closed the connection"
     assert reason_shown(closed, "405", "200") == closed
+
+
+def _escape(data: bytes) -> str:
+    """The newer evidence format's reversible escaping (docs/results.md)."""
+    table = {0x5C: "\\\\", 0x0A: "\n", 0x0D: "\\r", 0x09: "\\t"}
+    return "".join(table.get(b) or (chr(b) if 0x20 <= b < 0x7F else f"\\x{b:02x}") for b in data)
+
+
+def test_the_newer_evidence_format_renders_both_directions_and_frames(tmp_path: Path) -> None:
+    doc = json.loads((DATA / "results" / "flask.json").read_text(encoding="utf-8"))
+    key = b"\x00\x00\x00\x00"
+    head = b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n"
+    client_close = bytes([0x88, 0x82]) + key + struct.pack("!H", 4000)
+    answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+    server_close = bytes([0x88, 2]) + struct.pack("!H", 1000)
+    exchange = {
+        "label": "closing handshake", "request": _escape(head), "request_bytes": len(head) + 8,
+        "response": _escape(answer + server_close), "response_tail": "",
+        "response_bytes": len(answer) + 4, "dropped": 0, "error": None,
+        "wire": [
+            {"t": 0.0, "dir": "out", "n": len(head), "data": _escape(head), "more": 0},
+            {"t": 0.001, "dir": "in", "n": len(answer), "data": _escape(answer), "more": 0},
+            {"t": 0.002, "dir": "out", "n": 8, "data": _escape(client_close), "more": 0},
+            {"t": 0.003, "dir": "in", "n": 4, "data": _escape(server_close), "more": 0},
+        ],
+    }
+    for r in doc["results"]:
+        if r["check"] == "websocket.close-code":
+            r["evidence"]["exchanges"] = [exchange]
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "flask.json").write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "reports"
+    assert main(["--results", str(results), "--out", str(out), "--root", str(tmp_path)]) == 0
+    page = (out / "adapters" / "flask.html").read_text(encoding="utf-8")
+    d = page[page.index('id="websocket.close-code"'):]
+    d = d[: d.index("</section>")]
+    assert "client →</strong> close FIN masked, 2 bytes: code 4000" in d
+    assert "← server</strong> close FIN, 2 bytes: code 1000" in d
+    assert "\\x88\\x82\\x00\\x00\\x00\\x00\\x0f\\xa0" in d  # the client's bytes, each escaped
+    assert '<tr class="out">' in d and "→ out" in d

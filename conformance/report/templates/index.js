@@ -6,6 +6,7 @@
   if (!table || !form) { return; }
   var PASSED = { "pass": 1, "unexpected": 1 };
   var NOT_RUN = { "unsupported": 1 };
+  var VERDICT = { "pass": 1, "fail": 1, "nonstrict": 1, "unexpected": 1, "flaky": 1 };
   // Each check column's area and severity, in cell order.
   var heads = Array.prototype.slice.call(table.querySelectorAll("thead tr.checks th"));
   var cols = heads.map(function (th) {
@@ -78,13 +79,14 @@
     var rows = 0, tally = {};
     table.querySelectorAll("tbody tr[data-outcomes]").forEach(function (row) {
       var cells = row.querySelectorAll("td.c");
-      var must = [0, 0], should = [0, 0], has = false;
+      var must = [0, 0], should = [0, 0], has = false, supported = {};
       cells.forEach(function (td, i) {
         var col = cols[i];
         var o = outcomeOf(td);
         if (!col || !o || areas.indexOf(col.area) < 0) { return; }
         if (shown.indexOf(o) >= 0) { has = true; }
         if (NOT_RUN[o]) { return; }
+        if (VERDICT[o]) { supported[col.area] = 1; }
         var pair = col.sev === "must" ? must : (col.sev === "should" ? should : null);
         if (pair) { pair[1] += 1; if (PASSED[o]) { pair[0] += 1; } }
       });
@@ -93,6 +95,8 @@
         var m = row.querySelector("td.cm"), s = row.querySelector("td.cs");
         if (m) { m.textContent = must[0] + "/" + must[1]; }
         if (s) { s.textContent = should[0] + "/" + should[1]; }
+        var a = row.querySelector("td.ca");
+        if (a) { a.textContent = Object.keys(supported).length + "/" + areas.length; }
       }
       var body = row.parentNode;
       if (row.hidden || body.hidden) { return; }
