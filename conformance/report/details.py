@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from conformance.report.escape import (
     to_bytes,
     unescape,
 )
-from conformance.report.model import Exchange, Gap, Result, ResultsFile, Spec
+from conformance.report.model import Exchange, Gap, Result, ResultsFile, Spec, WireEvent
 from conformance.report.outcomes import NAMES, OutcomeStyle, style
 from conformance.report.sources import ENDPOINT_PATHS, SourceLink, source_link
 
@@ -151,16 +152,19 @@ def cell_key(row: str, check: str) -> str:
 
 
 def _wire_rows(
-    events: Iterable[tuple[float, int, str, str]], escaped: bool = False,
+    events: Iterable[tuple[float, int, str, str] | tuple[float, int, str, str, int]],
+    escaped: bool = False,
 ) -> tuple[list[WireRow], list[WireRow], int, int]:
     """The wire log as (head rows, tail rows, rows left out, total bytes received)."""
     rows: list[WireRow] = []
     total = 0
-    for t, n, data, direction in events:
+    for t, n, data, direction, *rest in events:
         if direction == "in":
             total += n
-        rows.append(WireRow(t_ms=f"{t * 1000:.1f}", n=n, total=total,
-                            data=visible(data, escaped=escaped), dir=direction))
+        shown = visible(data, escaped=escaped)
+        if rest and rest[0]:  # bytes of this event the writer left out
+            shown += f" … (+{rest[0]} bytes)"
+        rows.append(WireRow(t_ms=f"{t * 1000:.1f}", n=n, total=total, data=shown, dir=direction))
     if len(rows) <= WIRE_HEAD + WIRE_TAIL:
         return rows, [], 0, total
     left_out = len(rows) - WIRE_HEAD - WIRE_TAIL
@@ -170,7 +174,8 @@ def _wire_rows(
 def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Path, out: Path) -> Detail:
     exchanges = []
     for ex in result.evidence.exchanges:
-        head, tail, more, total = _wire_rows(((w.t, w.n, w.data, w.dir) for w in ex.wire), ex.escaped)
+        head, tail, more, total = _wire_rows(((w.t, w.n, w.data, w.dir, w.more or 0) for w in ex.wire),
+                                             ex.escaped)
         exchanges.append(
             ExchangeView(
                 label=ex.label,
@@ -223,7 +228,7 @@ def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Pa
         duration_s=result.duration_s,
         attempts=attempts,
         figures=tuple(sorted(result.evidence.figures.items())),
-        reproduction=reproduction(to_bytes(first.request, first.escaped)) if first else "",
+        reproduction=_reproduction(first) if first else "",
         reason_shown=reason_shown(result.reason, result.evidence.expected, result.evidence.observed),
     )
 
@@ -231,9 +236,44 @@ def detail(row: ResultsFile, result: Result, all_checks: Iterable[str], root: Pa
 METHODS = (b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"TRACE ", b"CONNECT ")
 
 
+_CUT = re.compile(r"\n\.\.\. \((\d+) more bytes\)$")
+
+
+def sent_bytes(ex: Exchange) -> tuple[bytes, int]:
+    """The bytes the client sent first, and how many of them the evidence left out.
+
+    The newer format logs the client's writes: those before the first answer,
+    when none was cut. Otherwise the request excerpt (the older writer marks a
+    cut with a line "... (N more bytes)").
+    """
+    if ex.escaped:
+        first: list[WireEvent] = []
+        for w in ex.wire:
+            if w.dir != "out":
+                break
+            first.append(w)
+        if first and not any(w.more for w in first):
+            return b"".join(unescape(w.data) for w in first), 0
+        data = unescape(ex.request)
+        return data, max(0, (ex.request_bytes or len(data)) - len(data))
+    m = _CUT.search(ex.request)
+    if m:
+        return to_bytes(ex.request[: m.start()], False), int(m.group(1))
+    return to_bytes(ex.request, False), 0
+
+
+def _reproduction(ex: Exchange) -> str:
+    data, missing = sent_bytes(ex)
+    snippet = reproduction(data)
+    if missing:
+        snippet = (f"# The evidence keeps the first {len(data)} bytes of this request; "
+                   f"{missing} more were sent.\n" + snippet)
+    return snippet
+
+
 def _is_http(ex: Exchange) -> bool:
     """An exchange whose request is bytes on the wire (not another client's transcript)."""
-    return to_bytes(ex.request[:16], ex.escaped).startswith(METHODS) or ex.escaped
+    return to_bytes(ex.request[:16], ex.escaped).startswith(METHODS)
 
 
 def ws_frames(ex: Exchange) -> list[Frame]:

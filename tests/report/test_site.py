@@ -229,3 +229,16 @@ def test_the_newer_evidence_format_renders_both_directions_and_frames(tmp_path: 
     assert "← server</strong> close FIN, 2 bytes: code 1000" in d
     assert "\\x88\\x82\\x00\\x00\\x00\\x00\\x0f\\xa0" in d  # the client's bytes, each escaped
     assert '<tr class="out">' in d and "→ out" in d
+
+
+def test_the_reproduction_sends_what_the_client_sent() -> None:
+    from conformance.report.details import sent_bytes
+    from conformance.report.model import Exchange, WireEvent
+
+    old = Exchange("POST /echo", "POST /echo HTTP/1.1\r\n\r\nabc\n... (5000 more bytes)", "")
+    assert sent_bytes(old) == (b"POST /echo HTTP/1.1\r\n\r\nabc", 5000)
+    new = Exchange("POST /echo", "POST /echo HTTP/1.1\\r\n", "", escaped=True, request_bytes=30,
+                   wire=(WireEvent(0.0, 21, "POST /echo HTTP/1.1\\r\n", "out", 0),
+                         WireEvent(0.0, 9, "\\r\nbody\\x00\\xff", "out", 0),
+                         WireEvent(0.1, 5, "HTTP/", "in", 0)))
+    assert sent_bytes(new) == (b"POST /echo HTTP/1.1\r\n\r\nbody\x00\xff", 0)
