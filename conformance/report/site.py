@@ -368,8 +368,15 @@ class _Links(HTMLParser):
 
 def check_links(site: Path, files: Iterable[Path] | None = None) -> list[str]:
     """Every href and src of every page resolves to a file of the site (and its anchor),
-    or is an absolute URL of another host. The broken ones, as "page: link" lines."""
-    pages = sorted(files) if files is not None else sorted(site.rglob("*.html"))
+    or is an absolute URL of another host. The broken ones, as "page: link" lines.
+
+    ``files``: the files the site publishes (e.g. those tracked by git); by
+    default every file under ``site``.
+    """
+    published = ({p.resolve() for p in files} if files is not None
+                 else {p.resolve() for p in site.rglob("*") if p.is_file()})
+    pages = sorted(p for p in published if p.suffix == ".html")
+    site = site.resolve()
     parsed: dict[Path, _Links] = {}
 
     def links_of(path: Path) -> _Links:
@@ -396,7 +403,8 @@ def check_links(site: Path, files: Iterable[Path] | None = None) -> list[str]:
                 continue
             if target.is_dir():
                 target = target / "index.html"
-            if not target.is_file():
+            target = target.resolve()
+            if target not in published:
                 broken.append(f"{page.relative_to(site)}: {link} (no such file)")
                 continue
             anchor = unquote(parts.fragment)
