@@ -248,3 +248,21 @@ def test_the_reproduction_sends_what_the_client_sent() -> None:
                          WireEvent(0.0, 9, "\\r\nbody\\x00\\xff", "out", 0),
                          WireEvent(0.1, 5, "HTTP/", "in", 0)))
     assert sent_bytes(new) == (b"POST /echo HTTP/1.1\r\n\r\nbody\x00\xff", 0)
+
+
+def test_no_page_of_the_committed_site_repeats_an_id() -> None:
+    from collections import Counter
+    from html.parser import HTMLParser
+
+    class Ids(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: Counter[str] = Counter()
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.ids.update(v for k, v in attrs if k == "id" and v)
+
+    for page in REPORTS.rglob("*.html"):
+        parser = Ids()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert [i for i, n in parser.ids.items() if n > 1] == [], page
