@@ -19,6 +19,7 @@ whose versions differ), and changes against the previous results.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -218,30 +219,41 @@ def version_notes(lines: Iterable[VersionLine]) -> dict[tuple[str, str], str]:
 # -- the previous run -----------------------------------------------------------
 
 
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                          timeout=20, check=True).stdout
+
+
 def committed_results(root: Path, results_dir: Path) -> tuple[list[ResultsFile], str] | None:
-    """The results files as committed at HEAD, to compare a new run with; None outside git."""
+    """The previous run's results, from git, to compare the current ones with.
+
+    New results not yet committed are compared with HEAD's; results that are
+    HEAD's own with the commit before that changed them (the run before).
+    None outside git or without an earlier run.
+    """
     from conformance.report.load import ResultsError, parse
 
     try:
         rel = results_dir.resolve().relative_to(root.resolve()).as_posix()
-        listing = subprocess.run(["git", "-C", str(root), "ls-tree", "--name-only", f"HEAD:{rel}"],
-                                 capture_output=True, text=True, timeout=20, check=True).stdout
+        changed = _git(root, "status", "--porcelain", "--", rel).strip()
+        runs = _git(root, "log", "--format=%H", "-n", "2", "--", rel).split()
+        base = "HEAD" if changed else (runs[1] if len(runs) > 1 else None)
+        if base is None:
+            return None
+        base = _git(root, "rev-parse", base).strip()
+        listing = _git(root, "ls-tree", "--name-only", f"{base}:{rel}")
     except (ValueError, OSError, subprocess.SubprocessError):
         return None
-    import json
-
     files = []
     for name in listing.split():
         if not name.endswith(".json"):
             continue
         try:
-            text = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{rel}/{name}"],
-                                  capture_output=True, text=True, timeout=20, check=True).stdout
+            text = _git(root, "show", f"{base}:{rel}/{name}")
             files.append(parse(json.loads(text), Path(rel) / name))
         except (OSError, subprocess.SubprocessError, ValueError, ResultsError):
             continue
-    commit = git_commit(root)
-    return files, f"the results committed at {commit[:12] if commit else 'HEAD'}"
+    return files, f"the results committed at {base[:12]}"
 
 
 # -- published docs: a small Markdown renderer ----------------------------------
