@@ -114,18 +114,23 @@ class Publisher:
         self.commit, self.source_url = commit, (source_url or "").rstrip("/") or None
         self.wanted: set[str] = set()
 
-    def href(self, path: str, line: int | None, prefix: str) -> str | None:
-        """The link to a repository-relative file (and line), from a page at ``prefix``."""
+    def href(self, path: str, line: int | None, prefix: str, commit: str | None = None) -> str | None:
+        """The link to a repository-relative file (and line), from a page at ``prefix``.
+
+        ``commit``: the suite commit the results were run at, when the file
+        records it; the host's link is pinned to it, else to the build's commit.
+        """
         if not (self.root / path).is_file():
             return None
         anchor = f"#L{line}" if line else ""
-        if self.source_url and self.commit:
-            return f"{self.source_url}/blob/{self.commit}/{path}{anchor}"
+        pinned = commit or self.commit
+        if self.source_url and pinned:
+            return f"{self.source_url}/blob/{pinned}/{path}{anchor}"
         self.wanted.add(path)
         return f"{prefix}source/{path}.html{anchor}"
 
-    def link(self, link: SourceLink, prefix: str) -> str:
-        return self.href(link.path, link.line, prefix) or "#"
+    def link(self, link: SourceLink, prefix: str, commit: str | None = None) -> str:
+        return self.href(link.path, link.line, prefix, commit) or "#"
 
 
 @dataclasses.dataclass
