@@ -301,7 +301,7 @@ def write_site(
     shared = {
         "matrix": matrix, "area_cells": area_cells, "attribution": attribution, "vnotes": notes,
         "changes": None if changes is None else list(changes), "changes_against": changes_against,
-        "row_keys": {r.name: r.key for r in matrix.rows},
+        "row_keys": {r.name: r.key for r in matrix.rows}, "empty_areas": empty_areas,
     }
     index = env.get_template("index.html.j2").render(
         charts=chart_list, errors=errors, outcome_css={o.name: o.css for o in OUTCOMES},
@@ -316,7 +316,7 @@ def write_site(
         _write(adapters / f"{row.key}.html", page)
 
     _write(out / "areas.html", env.get_template("areas.html.j2").render(
-        empty_areas=empty_areas, area_states=AREA_STATES, **shared, **_common(ctx, "", "areas.html")))
+        area_states=AREA_STATES, **shared, **_common(ctx, "", "areas.html")))
     _write(out / "servers.html", env.get_template("servers.html.j2").render(
         groups=groups, **shared, **_common(ctx, "", "servers.html")))
     _write(out / "versions.html", env.get_template("versions.html.j2").render(
