@@ -103,7 +103,7 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:.1f}{unit}" if abs(value) >= 10 else f"{value:.2f}{unit}"
 
 
-UNIT_WORDS = {"×": "times (a ratio)", "s": "seconds", "ms": "milliseconds"}
+UNIT_WORDS = {"×": "ratios (×)", "s": "seconds", "ms": "milliseconds"}
 
 
 def chart(figure: Figure, rows: Sequence[ResultsFile]) -> Chart:

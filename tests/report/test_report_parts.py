@@ -231,3 +231,12 @@ def test_one_framework_that_refutes_a_general_claim_refutes_it() -> None:
     assert verdict(HOLDS, REFUTED) == REFUTED
     assert verdict(PARTLY, REFUTED, HOLDS) == REFUTED
     assert verdict(PARTLY, HOLDS) == PARTLY
+
+
+def test_a_chart_names_its_unit_and_every_bar_uses_it(rows: list[ResultsFile]) -> None:
+    from conformance.report.charts import FIGURES, chart
+
+    first = chart(next(f for f in FIGURES if f.name == "first_chunk_s"), rows)
+    measured = [b for b in first.bars if b.value is not None]
+    assert measured and first.units == "milliseconds"
+    assert all(b.text.endswith(" ms") for b in measured)
