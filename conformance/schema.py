@@ -74,6 +74,7 @@ SUITE_FIELDS = ("name", "version")
 RUN_FIELDS = (
     "started", "finished", "duration_s", "python", "platform", "cpus",
     "upstream_delay_ms", "pytest_args",
+    "end",  # how the run ended: {"status", "signal", "exit_status", "reason"}
     # provenance: the suite's commit (or null outside a checkout) and every
     # installed distribution of the environment that ran the checks.
     "suite_commit", "suite_dirty", "distributions",

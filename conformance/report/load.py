@@ -258,7 +258,21 @@ def _run(value: Any) -> Run:
         suite_dirty=obj.get("suite_dirty") is True,
         distributions={str(k): str(v) for k, v in
                        _obj(obj.get("distributions") or {}, "run.distributions").items()},
+        end=_end(obj.get("end")),
     )
+
+
+def _end(value: Any) -> dict[str, str | int | None]:
+    if value is None:
+        return {}
+    obj = _obj(value, "run.end")
+    out: dict[str, str | int | None] = {}
+    for key, item in obj.items():
+        if item is None or isinstance(item, str) or (isinstance(item, int) and not isinstance(item, bool)):
+            out[str(key)] = item
+        else:
+            raise _Bad(f"run.end.{key}: expected a string, a number or null")
+    return out
 
 
 def parse(data: Any, path: Path) -> ResultsFile:

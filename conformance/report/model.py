@@ -101,6 +101,17 @@ class Run:
     suite_commit: str | None = None
     suite_dirty: bool = False
     distributions: dict[str, str] = field(default_factory=dict)
+    # How the run ended: {"status": "completed" | "interrupted" | "crashed", "signal",
+    # "exit_status", "reason"}; empty in files written before it was recorded.
+    end: dict[str, str | int | None] = field(default_factory=dict)
+
+    @property
+    def ended_early(self) -> str:
+        """The reason when the run did not complete, else ""."""
+        status = self.end.get("status")
+        if not status or status == "completed":
+            return ""
+        return f"{status}: {self.end.get('reason') or 'no reason recorded'}"
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,12 @@ def test_the_results_doc_names_every_outcome_and_field() -> None:
     for word in (*schema.OUTCOMES, *schema.FINDINGS, *schema.RUN_FIELDS, *schema.EXCHANGE_FIELDS,
                  *schema.WIRE_FIELDS, *schema.ATTEMPT_FIELDS):
         assert f'"{word}"' in text or f"`{word}`" in text, word
+
+
+def test_how_a_run_ended_is_read_and_shown(tmp_path: Path) -> None:
+    doc = json.loads((ROOT / "tests" / "data" / "results" / "flask.json").read_text(encoding="utf-8"))
+    doc["run"]["end"] = {"status": "interrupted", "signal": "SIGINT", "exit_status": 2,
+                         "reason": "interrupted by SIGINT; 12 of 47 checks ran"}
+    run = parse(doc, tmp_path / "x.json").run
+    assert run.ended_early == "interrupted: interrupted by SIGINT; 12 of 47 checks ran"
+    intact(doc["run"], norm(run), "run")
