@@ -108,6 +108,30 @@ def run_info(started: datetime, args: list[str], upstream_delay_ms: int | None) 
     }
 
 
+def document(target: dict[str, Any], run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema": 1, "suite": {"name": SUITE_NAME, "version": __version__}, "run": run,
+            "target": target, "results": results}
+
+
+def write(path: Path, doc: dict[str, Any]) -> None:
+    """Write atomically, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def error_results(checks: list[Check], reason: str) -> list[dict[str, Any]]:
+    """Every check as ``error`` with one reason: for targets that never ran."""
+    out = []
+    for c in checks:
+        attempt = Attempt("error", reason, c.expect, reason)
+        out.append(Result(c, "error", reason, [attempt]).as_dict())
+    return out
+
+
+# -- provenance: what ran the checks (the "run" object's suite_commit, distributions) --
+
 def suite_checkout() -> Path | None:
     """The suite's git checkout: where the package sits (an editable install), else the
     working folder when it holds the suite's source (tox installs a wheel but runs there)."""
@@ -151,24 +175,3 @@ def provenance() -> dict[str, Any]:
     commit, dirty = git_commit(root) if root is not None else (None, False)
     return {"suite_commit": commit, "suite_dirty": dirty, "distributions": distributions()}
 
-
-def document(target: dict[str, Any], run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"schema": schema.SCHEMA, "suite": {"name": SUITE_NAME, "version": __version__}, "run": run,
-            "target": target, "results": results}
-
-
-def write(path: Path, doc: dict[str, Any]) -> None:
-    """Write atomically, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def error_results(checks: list[Check], reason: str) -> list[dict[str, Any]]:
-    """Every check as ``error`` with one reason: for targets that never ran."""
-    out = []
-    for c in checks:
-        attempt = Attempt("error", reason, c.expect, reason)
-        out.append(Result(c, "error", reason, [attempt]).as_dict())
-    return out
