@@ -102,6 +102,7 @@ class Vector:
     oracle: str = "body"
     endpoint: str = "E13"
     silence: str | None = None  # why no answer at all is also a strict outcome
+    end: bool = True  # pipeline END behind it (False where a second request changes the answer)
     first: float = FIRST
     doc: str = ""
     where: tuple[str, int] = field(default=("", 0), compare=False)
@@ -149,12 +150,13 @@ class Conversation:
 
     def story(self) -> str:
         """Every answer in order, said plainly."""
-        parts = [_say(r) for r in self.responses] or ["no answer"]
+        parts = [_say(r) for r in self.responses]
         if self.trouble:
             parts.append(self.trouble)
         parts.append("closed the connection" if self.closed
-                     else f"then nothing for {IDLE} s with the connection open")
-        return "answered " + ", then ".join(parts) if self.responses else ", then ".join(parts)
+                     else "nothing more, the connection still open")
+        said = ", then ".join(parts)
+        return "answered " + said if self.responses else "no answer; " + said
 
 
 def _say(r: Response) -> str:
@@ -204,7 +206,7 @@ def converse(ctx: Context, label: str, data: bytes, first: float = FIRST) -> Con
 
 def judge(ctx: Context, v: Vector) -> None:
     f = fields(ctx.authority)
-    data = (v.request + "{END}").format(**f).encode("latin-1")
+    data = (v.request + ("{END}" if v.end else "")).format(**f).encode("latin-1")
     talk = converse(ctx, v.title, data, v.first)
     story = talk.story()
     if talk.smuggled():
