@@ -119,12 +119,10 @@ MALFORMED: list[Vector] = [
         id="malformed.version-major", severity=INFO, spec="rfc9110.505", endpoint="E4",
         title="An HTTP/2.0 request line on an HTTP/1 connection is refused with 505",
         request="GET /hello/v2 HTTP/2.0\r\nHost: {A}\r\n\r\n",
-        accept=None, refuse=(505, 400), close="no", end=False,
+        accept=None, refuse=(505, 400), close="no",
         expect="505 HTTP Version Not Supported (or 400)",
         doc="""RFC 9110 6.2 says a server *can* answer 505 to a major version it does not serve
-        (no keyword: info). Serving 'HTTP/2.0' as HTTP/1.x is what this reports. Nothing is
-        pipelined behind it: a server that reads HTTP/2.0 as non-persistent refuses the
-        bytes after it (400), which would hide how it answered the request itself.""",
+        (no keyword: info). Serving 'HTTP/2.0' as HTTP/1.x is what this reports.""",
     ),
     vector(
         id="malformed.header-too-large", severity=INFO, spec="rfc6585.431", endpoint="E4",
