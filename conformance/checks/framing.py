@@ -12,10 +12,11 @@ short, or in chunk data that a server which does not decode the chunks reads
 as its next request. Once the first answer is in, ``GET /hello/end`` with
 ``Connection: close`` (END) follows on the same connection, unless the server
 closed it or announced that it would: a server that reads on answers it, one
-that closed does not, so the reading ends at once either way (END goes after the first answer, not
-pipelined with the vector, because some servers read no pipelined bytes and
-one refuses the bytes after a request it takes for non-persistent). The
-answers then show what the server saw:
+that closed does not, so the reading ends at once either way. END follows the
+first answer rather than the vector's bytes: some servers read no pipelined
+bytes, and one refuses the bytes after a request it takes for non-persistent,
+which would hide its answer to the request itself. The answers then show what
+the server saw:
 
 - ``Hello smuggled!`` answered: it saw two requests where a strict server sees
   one, the worst outcome, whatever else it did;
@@ -235,6 +236,10 @@ def judge(ctx: Context, v: Vector) -> None:
     data = v.request.format(**f).encode("latin-1")
     talk = converse(ctx, v.title, data, f["END"].encode(), v.first)
     story = talk.story()
+    # For the report: how many answers, whether the smuggled request was one, the close.
+    ctx.figure("answers", len(talk.responses))
+    ctx.figure("smuggled", float(talk.smuggled()))
+    ctx.figure("closed", float(talk.closed))
     if talk.smuggled():
         ctx.expect(False, f"{story}: two requests where a strict server sees one "
                           f"(the worst outcome: this is request smuggling)")
