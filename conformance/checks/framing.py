@@ -272,10 +272,10 @@ def judge(ctx: Context, v: Vector) -> None:
 
 
 def _diff(seen: str | None, wanted: str | None) -> str:
+    if seen == "":
+        return " (the application saw no body: the server did not read the content at all)"
     if seen is None or wanted is None:
         return ""
-    if seen == "" and wanted:
-        return " (the application saw no body: the server did not find the content)"
     return f" (the application saw {seen[:60]!r} where a strict server delivers {wanted[:60]!r})"
 
 
