@@ -205,6 +205,10 @@ SPECS: dict[str, Spec] = {
         which case, the message is processed with that single value used as the Content-Length
         field value). If the unrecoverable error is in a request message, the server MUST
         respond with a 400 (Bad Request) status code and then close the connection."""),
+    "rfc9112.te-in-http10": _rfc(9112, "6.1", """A server or client that receives an HTTP/1.0
+        message containing a Transfer-Encoding header field MUST treat the message as if the
+        framing is faulty, even if a Content-Length is present, and close the connection after
+        processing the message."""),
     "rfc9112.te-not-final": _rfc(9112, "6.3", """If a Transfer-Encoding header field is
         present in a request and the chunked transfer coding is not the final encoding, the
         message body length cannot be determined reliably; the server MUST respond with the 400

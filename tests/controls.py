@@ -78,6 +78,7 @@ FAULTS: dict[str, str] = {
     "framing-te-substring": "framing.te-xchunked",
     "framing-te-unknown-ignored": "framing.te-unknown",
     "framing-te-gzip-ignored": "framing.te-gzip-chunked",
+    "framing-te-http10-ignored": "framing.te-http10",
     "framing-te-case-sensitive": "framing.te-case",
     "framing-te-tab-not-ows": "framing.te-whitespace",
     "framing-chunk-size-0x": "framing.chunk-size-0x",

@@ -120,6 +120,8 @@ FAULTS: dict[str, str] = {
                                   " -> framing.te-unknown",
     "framing-te-gzip-ignored": "codings before chunked are ignored, not refused with 501"
                                " -> framing.te-gzip-chunked",
+    "framing-te-http10-ignored": "Transfer-Encoding in an HTTP/1.0 request is ignored"
+                                 " -> framing.te-http10",
     "framing-te-case-sensitive": "transfer-coding names compare case-sensitively"
                                  " -> framing.te-case",
     "framing-te-tab-not-ows": "HTAB around a Transfer-Encoding value is not whitespace"
@@ -406,6 +408,8 @@ def parse_request_head(request_line: bytes, lines: list[bytes]) -> Request:
     te_values = req.get_all("transfer-encoding")
     cl_values = req.get_all("content-length")
     if "chunked" not in split_tokens(", ".join(te_values)) and fault("framing-te-unknown-ignored"):
+        te_values = []
+    if version < (1, 1) and fault("framing-te-http10-ignored"):
         te_values = []
     if te_values and not (cl_values and fault("framing-cl-wins-over-te")):
         if version < (1, 1):

@@ -396,6 +396,18 @@ VECTORS: list[Vector] = [
         gzip bytes means the coding was silently ignored.""",
     ),
     vector(
+        id="framing.te-http10", severity=MUST, spec="rfc9112.te-in-http10",
+        title="Transfer-Encoding in an HTTP/1.0 request is faulty framing, and the connection closes",
+        request="POST /echo HTTP/1.0\r\nHost: {A}\r\nConnection: keep-alive\r\n"
+                "Content-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n{CH}",
+        accept="{SM}", close="always",
+        expect="400, or the chunked body echoed; either way the connection closed after it",
+        doc="""HTTP/1.0 has no Transfer-Encoding, so an HTTP/1.0 hop in front of this server
+        frames the message by Content-Length (none: no body) and sends the chunk data on as
+        the next request. This server must not keep the connection for one; a server that
+        ignores the field itself reads no body and takes the chunk line for a request.""",
+    ),
+    vector(
         id="framing.te-case", severity=MUST, spec="rfc9112.te-case",
         title="Transfer-Encoding: Chunked (any case) is decoded",
         request=POST + "Transfer-Encoding: Chunked\r\n\r\n{CH}",
