@@ -191,4 +191,77 @@ SPECS: dict[str, Spec] = {
     "rfc7692.negotiation": _rfc(7692, "5", """To offer use of the permessage-deflate extension,
         a client MUST include the "permessage-deflate" extension in the
         Sec-WebSocket-Extensions header field of its opening handshake."""),
+
+    # framing and malformed (issue 9)
+    "rfc9112.cl-te": _rfc(9112, "6.1", """A server MAY reject a request that contains both
+        Content-Length and Transfer-Encoding or process such a request in accordance with the
+        Transfer-Encoding alone. Regardless, the server MUST close the connection after
+        responding to such a request to avoid the potential attacks."""),
+    "rfc9112.cl-invalid": _rfc(9112, "6.3", """If a message is received without
+        Transfer-Encoding and with an invalid Content-Length header field, then the message
+        framing is invalid and the recipient MUST treat it as an unrecoverable error, unless the
+        field value can be successfully parsed as a comma-separated list (Section 5.6.1 of
+        [HTTP]), all values in the list are valid, and all values in the list are the same (in
+        which case, the message is processed with that single value used as the Content-Length
+        field value). If the unrecoverable error is in a request message, the server MUST
+        respond with a 400 (Bad Request) status code and then close the connection."""),
+    "rfc9112.te-in-http10": _rfc(9112, "6.1", """A server or client that receives an HTTP/1.0
+        message containing a Transfer-Encoding header field MUST treat the message as if the
+        framing is faulty, even if a Content-Length is present, and close the connection after
+        processing the message."""),
+    "rfc9112.te-not-final": _rfc(9112, "6.3", """If a Transfer-Encoding header field is
+        present in a request and the chunked transfer coding is not the final encoding, the
+        message body length cannot be determined reliably; the server MUST respond with the 400
+        (Bad Request) status code and then close the connection."""),
+    "rfc9112.te-unknown": _rfc(9112, "6.1", """A server that receives a request message with a
+        transfer coding it does not understand SHOULD respond with 501 (Not Implemented)."""),
+    "rfc9112.te-case": _rfc(9112, "7", """All transfer-coding names are case-insensitive and
+        ought to be registered within the HTTP Transfer Coding registry, as defined in Section
+        7.3. ... A recipient MUST be able to parse and decode the chunked transfer coding."""),
+    "rfc9112.te-ows": _rfc(9112, "5.1", """The field line value does not include that leading
+        or trailing whitespace: OWS occurring before the first non-whitespace octet of the field
+        line value, or after the last non-whitespace octet of the field line value, is excluded
+        by parsers when extracting the field line value from a field line. ... A recipient MUST
+        be able to parse and decode the chunked transfer coding."""),
+    "rfc9112.grammar": _rfc(9112, "2.2", """When a server listening only for HTTP request
+        messages, or processing what appears from the start-line to be an HTTP request message,
+        receives a sequence of octets that does not match the HTTP-message grammar aside from
+        the robustness exceptions listed above, the server SHOULD respond with a 400 (Bad
+        Request) response and close the connection."""),
+    "rfc9112.chunk-overflow": _rfc(9112, "7.1", """Therefore, recipients MUST anticipate
+        potentially large hexadecimal numerals and prevent parsing errors due to integer
+        conversion overflows or precision loss due to integer representation."""),
+    "rfc9112.chunk-ext": _rfc(9112, "7.1.1", """A recipient MUST ignore unrecognized chunk
+        extensions."""),
+    "rfc9112.bare-lf": _rfc(9112, "2.2", """Although the line terminator for the start-line
+        and fields is the sequence CRLF, a recipient MAY recognize a single LF as a line
+        terminator and ignore any preceding CR."""),
+    "rfc9112.bare-cr": _rfc(9112, "2.2", """A sender MUST NOT generate a bare CR (a CR
+        character not immediately followed by LF) within any protocol elements other than the
+        content. A recipient of such a bare CR MUST consider that element to be invalid or
+        replace each bare CR with SP before processing the element or forwarding the
+        message."""),
+    "rfc9110.field-ctl": _rfc(9110, "5.5", """Field values containing CR, LF, or NUL
+        characters are invalid and dangerous, due to the varying ways that implementations might
+        parse and interpret those characters; a recipient of CR, LF, or NUL within a field value
+        MUST either reject the message or replace each of those characters with SP before
+        further processing or forwarding of that message."""),
+    "rfc9112.obs-fold": _rfc(9112, "5.2", """A server that receives an obs-fold in a request
+        message that is not within a "message/http" container MUST either reject the message by
+        sending a 400 (Bad Request), preferably with a representation explaining that obsolete
+        line folding is unacceptable, or replace each received obs-fold with one or more SP
+        octets prior to interpreting the field value or forwarding the message downstream."""),
+    "rfc9110.minor-version": _rfc(9110, "6.2", """A recipient that receives a message with a
+        major version number that it implements and a minor version number higher than what it
+        implements SHOULD process the message as if it were in the highest minor version within
+        that major version to which the recipient is conformant."""),
+    "rfc9110.505": _rfc(9110, "6.2", """A server can send a 505 (HTTP Version Not Supported)
+        response if it wishes, for any reason, to refuse service of the client's major protocol
+        version."""),
+    "rfc6585.431": _rfc(6585, "5", """The 431 status code indicates that the server is
+        unwilling to process the request because its header fields are too large. The request
+        MAY be resubmitted after reducing the size of the request header fields."""),
+    "rfc9112.414": _rfc(9112, "3", """A server that receives a request-target longer than any
+        URI it wishes to parse MUST respond with a 414 (URI Too Long) status code (see Section
+        15.5.15 of [HTTP])."""),
 }

@@ -101,6 +101,63 @@ FAULTS: dict[str, str] = {
                                  " -> malformed.space-before-colon",
     "accept-bad-request-line": "a garbage request line gets no response, only a close"
                                " -> malformed.bad-request-line",
+    # framing and malformed (issue 9)
+    "framing-cl-wins-over-te": "with both Content-Length and Transfer-Encoding, Content-Length"
+                               " frames the body -> framing.cl-te",
+    "framing-cl-first-field-wins": "of two Content-Length fields the first counts"
+                                   " -> framing.cl-two-fields",
+    "framing-cl-list-first-element": "'Content-Length: a, b' counts as a"
+                                     " -> framing.cl-list-differ",
+    "framing-cl-list-as-zero": "'Content-Length: n, n' counts as no body -> framing.cl-list-equal",
+    "framing-cl-sign": "'Content-Length: +n' counts as n -> framing.cl-plus",
+    "framing-cl-hex": "'Content-Length: 0x..' counts as hex -> framing.cl-hex",
+    "framing-cl-underscore": "'Content-Length: 4_4' counts as 44 -> framing.cl-underscore",
+    "framing-te-chunked-anywhere": "chunked anywhere in Transfer-Encoding means chunked"
+                                   " -> framing.te-chunked-identity",
+    "framing-te-substring": "a final coding that contains 'chunked' means chunked"
+                            " -> framing.te-xchunked",
+    "framing-te-unknown-ignored": "a Transfer-Encoding without chunked is ignored"
+                                  " -> framing.te-unknown",
+    "framing-te-gzip-ignored": "codings before chunked are ignored, not refused with 501"
+                               " -> framing.te-gzip-chunked",
+    "framing-te-http10-ignored": "Transfer-Encoding in an HTTP/1.0 request is ignored"
+                                 " -> framing.te-http10",
+    "framing-te-case-sensitive": "transfer-coding names compare case-sensitively"
+                                 " -> framing.te-case",
+    "framing-te-tab-not-ows": "HTAB around a Transfer-Encoding value is not whitespace"
+                              " -> framing.te-whitespace",
+    "framing-chunk-size-0x": "chunk sizes are read with int(s, 16), so '0x2c' is 44"
+                             " -> framing.chunk-size-0x",
+    "framing-chunk-size-signed": "chunk sizes may carry a minus sign"
+                                 " -> framing.chunk-size-negative",
+    "framing-chunk-size-64bit": "chunk sizes over 16 hex digits are cut to 64 bits"
+                                " -> framing.chunk-size-overflow",
+    "framing-chunk-crlf-unchecked": "the two bytes after chunk data are skipped unread"
+                                    " -> framing.chunk-no-crlf",
+    "framing-chunk-ext-refused": "chunk extensions are refused with 400"
+                                 " -> framing.chunk-extensions",
+    "framing-no-trailers": "the body ends at the last chunk; trailer fields are read as the next"
+                           " request -> framing.trailers",
+    "framing-bare-lf-off-by-two": "after a head ended by a bare LF, the body starts two bytes"
+                                  " late -> framing.bare-lf",
+    "malformed-bare-cr-ends-line": "a bare CR ends the line, dropping what follows it"
+                                   " -> malformed.bare-cr",
+    "malformed-nul-kept": "a NUL in a field value reaches the application"
+                          " -> malformed.nul-in-value",
+    "malformed-colonless-line-skipped": "a field line without a colon is skipped"
+                                        " -> malformed.lf-in-value",
+    "malformed-obs-fold-dropped": "a folded continuation line is dropped -> malformed.obs-fold",
+    "malformed-field-name-lenient": "a field name is anything up to the colon"
+                                    " -> malformed.field-name",
+    "malformed-accept-two-hosts": "a request with two Host fields is served"
+                                  " -> malformed.two-hosts",
+    "malformed-version-minor-505": "HTTP/1.2 is refused with 505 -> malformed.version-minor",
+    "malformed-version-major-served": "HTTP/2.0 request lines are served as HTTP/1.0"
+                                      " -> malformed.version-major",
+    "malformed-big-head-closed": "an oversized header section is met with a close, no answer"
+                                 " -> malformed.header-too-large",
+    "malformed-long-target-400": "an oversized request line is refused with 400, not 414"
+                                 " -> malformed.target-too-long",
 }
 
 ACTIVE: frozenset[str] = frozenset()
@@ -149,6 +206,7 @@ TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 REQUEST_LINE_RE = re.compile(rb"(" + TOKEN + rb") ([^\x00-\x20\x7f]+) HTTP/([0-9])\.([0-9])")
 HEADER_RE = re.compile(rb"(" + TOKEN + rb"):[ \t]*(.*?)[ \t]*", re.S)
 SPACE_BEFORE_COLON_RE = re.compile(rb"(" + TOKEN + rb")[ \t]+:[ \t]*(.*?)[ \t]*", re.S)
+LENIENT_HEADER_RE = re.compile(rb"([^:\s]+):[ \t]*(.*?)[ \t]*", re.S)
 FIELD_VALUE_RE = re.compile(rb"[\t\x20-\x7e\x80-\xff]*")
 HOST_RE = re.compile(r"(\[[0-9A-Fa-f:.vV]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(:[0-9]*)?")
 CHUNK_LINE_RE = re.compile(
@@ -274,6 +332,8 @@ def strip_eol(line: bytes) -> bytes:
         line = line[:-1]
         if line.endswith(b"\r"):
             line = line[:-1]
+    if b"\r" in line and fault("malformed-bare-cr-ends-line"):
+        line = line.split(b"\r")[0]
     if b"\r" in line or b"\n" in line:
         raise HTTPError(400, "bare CR in a line")
     return line
@@ -287,22 +347,31 @@ def parse_request_head(request_line: bytes, lines: list[bytes]) -> Request:
     method = m.group(1).decode("ascii")
     target = m.group(2).decode("latin-1")
     major, minor = int(m.group(3)), int(m.group(4))
-    if major != 1:
+    if major != 1 and not fault("malformed-version-major-served"):
+        raise HTTPError(505)
+    if minor > 1 and fault("malformed-version-minor-505"):
         raise HTTPError(505)
     version = (1, min(minor, 1))
 
     headers: list[tuple[str, str]] = []
     for line in lines:
+        if line[:1] in (b" ", b"\t") and fault("malformed-obs-fold-dropped"):
+            continue
         if line[:1] in (b" ", b"\t"):
             raise HTTPError(400, "obsolete line folding")  # RFC 9112 5.2
         hm = HEADER_RE.fullmatch(line)
         if hm is None and fault("accept-space-before-colon"):
             hm = SPACE_BEFORE_COLON_RE.fullmatch(line)
+        if hm is None and fault("malformed-field-name-lenient"):
+            hm = LENIENT_HEADER_RE.fullmatch(line)
+        if hm is None and b":" not in line and fault("malformed-colonless-line-skipped"):
+            continue
         if hm is None:
             # Includes whitespace between field name and colon: RFC 9112 5.1 MUST 400.
             raise HTTPError(400, "malformed header line")
         name, value = hm.group(1), hm.group(2)
-        if not FIELD_VALUE_RE.fullmatch(value):
+        if not FIELD_VALUE_RE.fullmatch(value) and not (
+                b"\x00" in value and fault("malformed-nul-kept")):
             raise HTTPError(400, "invalid character in a field value")
         headers.append((name.decode("ascii").lower(), value.decode("latin-1")))
 
@@ -328,7 +397,7 @@ def parse_request_head(request_line: bytes, lines: list[bytes]) -> Request:
 
     # Host (RFC 9112 3.2): exactly one on HTTP/1.1, never two, always valid.
     hosts = req.get_all("host")
-    if len(hosts) > 1:
+    if len(hosts) > 1 and not fault("malformed-accept-two-hosts"):
         raise HTTPError(400, "more than one Host")
     if not hosts and version >= (1, 1) and not fault("accept-missing-host"):
         raise HTTPError(400, "HTTP/1.1 request without Host")
@@ -338,21 +407,47 @@ def parse_request_head(request_line: bytes, lines: list[bytes]) -> Request:
     # Content framing (RFC 9112 6.1, 6.2, 6.3).
     te_values = req.get_all("transfer-encoding")
     cl_values = req.get_all("content-length")
-    if te_values:
+    if "chunked" not in split_tokens(", ".join(te_values)) and fault("framing-te-unknown-ignored"):
+        te_values = []
+    if version < (1, 1) and fault("framing-te-http10-ignored"):
+        te_values = []
+    if te_values and not (cl_values and fault("framing-cl-wins-over-te")):
         if version < (1, 1):
             raise HTTPError(400, "Transfer-Encoding in an HTTP/1.0 request")
         codings = split_tokens(", ".join(te_values))
+        if fault("framing-te-case-sensitive"):
+            codings = [t.strip() for t in ", ".join(te_values).split(",") if t.strip()]
+        if fault("framing-te-tab-not-ows") and any(
+                b"\t" in ln for ln in lines if ln.lower().startswith(b"transfer-encoding:")):
+            codings = ["\tchunked"]  # the HTAB kept, as part of the coding's name
+        if codings and codings[-1] != "chunked" and "chunked" in codings[-1] and fault(
+                "framing-te-substring"):
+            codings[-1] = "chunked"
+        if "chunked" in codings[:-1] and fault("framing-te-chunked-anywhere"):
+            codings = ["chunked"]
         if not codings or codings[-1] != "chunked":
             raise HTTPError(400, "chunked is not the final transfer coding")
         if codings.count("chunked") > 1:
             raise HTTPError(400, "chunked applied more than once")
-        if len(codings) > 1:
+        if len(codings) > 1 and not fault("framing-te-gzip-ignored"):
             raise HTTPError(501, f"transfer coding {codings[0]} not implemented")
         req.body_kind = "chunked"
         if cl_values:
             req.close_after = True  # RFC 9112 6.1: TE overrides CL; close afterwards
     elif cl_values:
         items = [v.strip() for v in ", ".join(cl_values).split(",")]
+        if len(cl_values) > 1 and fault("framing-cl-first-field-wins"):
+            items = [cl_values[0].strip()]
+        if len(cl_values) == 1 and fault("framing-cl-list-first-element"):
+            items = items[:1]
+        if len(items) > 1 and len(set(items)) == 1 and fault("framing-cl-list-as-zero"):
+            items = ["0"]
+        if fault("framing-cl-sign"):
+            items = [v[1:] if v.startswith("+") else v for v in items]
+        if fault("framing-cl-hex"):
+            items = [str(int(v, 16)) if v.lower().startswith("0x") else v for v in items]
+        if fault("framing-cl-underscore"):
+            items = [v.replace("_", "") for v in items]
         if not all(re.fullmatch(r"[0-9]{1,18}", v) for v in items) or len(set(items)) != 1:
             raise HTTPError(400, "invalid Content-Length")
         req.content_length = int(items[0])
@@ -377,17 +472,28 @@ async def read_chunked(reader: asyncio.StreamReader, limit: int) -> bytes:
         except asyncio.LimitOverrunError:
             raise HTTPError(400, "chunk size line too long") from None
         m = CHUNK_LINE_RE.fullmatch(line)
-        if not m:
+        if m:
+            size = int(m.group(1), 16)
+            if m.group(2) and fault("framing-chunk-ext-refused"):
+                raise HTTPError(400, "chunk extensions are not accepted")
+        elif re.fullmatch(rb"0[xX][0-9A-Fa-f]+", line) and fault("framing-chunk-size-0x"):
+            size = int(line, 16)
+        elif re.fullmatch(rb"-[0-9A-Fa-f]+", line) and fault("framing-chunk-size-signed"):
+            size = int(line, 16)
+        elif re.fullmatch(rb"[0-9A-Fa-f]{17,}", line) and fault("framing-chunk-size-64bit"):
+            size = int(line, 16) & 0xFFFF_FFFF_FFFF_FFFF
+        else:
             raise HTTPError(400, "malformed chunk size line")
-        size = int(m.group(1), 16)
         if size == 0:
             break
         total += size
         if total > limit:
             raise HTTPError(413, f"content over {limit} bytes")
         parts.append(await reader.readexactly(size))
-        if await reader.readexactly(2) != b"\r\n":
+        if await reader.readexactly(2) != b"\r\n" and not fault("framing-chunk-crlf-unchecked"):
             raise HTTPError(400, "chunk data not followed by CRLF")
+    if fault("framing-no-trailers"):
+        return b"".join(parts)
     trailer_bytes = 0
     while True:  # trailer section: field lines, then an empty line
         try:
@@ -1149,7 +1255,8 @@ async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, list[bytes]] |
                 raise HTTPError(400, "incomplete request line", bad_request_line=True) from None
             return None
         except asyncio.LimitOverrunError:
-            raise HTTPError(414, "request line too long") from None
+            status = 400 if fault("malformed-long-target-400") else 414
+            raise HTTPError(status, "request line too long") from None
         except (asyncio.TimeoutError, ConnectionError):
             return None
         if line not in (b"\r\n", b"\n"):
@@ -1173,9 +1280,13 @@ async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, list[bytes]] |
             raise HTTPError(408, "header section not completed in time") from None
         total += len(raw)
         if total > MAX_HEAD or len(lines) > MAX_HEADERS:
+            if fault("malformed-big-head-closed"):
+                raise ConnectionError("header section too large")
             raise HTTPError(431, "header section too large")
         field_line = strip_eol(raw)
         if not field_line:
+            if raw == b"\n" and fault("framing-bare-lf-off-by-two"):
+                await reader.readexactly(2)
             return request_line, lines
         lines.append(field_line)
 
