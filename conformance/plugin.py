@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from conformance.metadata import AdapterMeta
     from conformance.model import Check
     from conformance.results import Result
     from conformance.runner import Live
@@ -40,6 +41,10 @@ OPTIONS: dict[str, tuple[str, str | None]] = {
     "start-timeout": ("seconds to wait for the server to answer GET / (default 20)", "20"),
     "timeout": ("seconds to wait for any one response (default 10)", "10"),
     "upstream-delay-ms": ("delay of the suite's upstream server, in ms (default 500)", "500"),
+    # Declarations for --conformance-command / --conformance-url targets (issue 12).
+    "metadata": ("TOML file of gaps and extensions for a --conformance-command or --conformance-url "
+                 "target, with the keys of adapter.toml (default: [tool.conformance] in "
+                 "<rootdir>/pyproject.toml, if there)", None),
 }
 TARGET_OPTIONS = ("adapter", "command", "url")
 
@@ -93,7 +98,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             "conformance: give one of " + ", ".join(f"--conformance-{o}" for o in chosen)
         )
+    _refuse_xdist(config)
     config.stash[RUN_KEY] = ConformanceRun(config, chosen[0])
+
+
+def _refuse_xdist(config: pytest.Config) -> None:
+    """pytest-xdist's -n would start one server per worker, each timing its checks
+    on a machine the others load, all writing one results file: stop before any starts."""
+    workers = getattr(config.option, "numprocesses", None)
+    if workers or getattr(config.option, "tx", None) or hasattr(config, "workerinput"):
+        raise pytest.UsageError(
+            "conformance: the checks run in order against one server, so they cannot be spread "
+            "over pytest-xdist workers (one server each, timings skewed by each other, one "
+            f"results file); run without -n (given: -n {workers}), or with -n 0"
+        )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -270,14 +288,20 @@ class ConformanceRun:
 
         root = Path(str(self.config.rootpath))
         value = setting(self.config, kind) or ""
+        if kind in ("command", "url"):
+            meta, meta_source = self._declared(root, known)
+        elif setting(self.config, "metadata"):
+            raise pytest.UsageError("conformance: --conformance-metadata is for --conformance-command "
+                                    "and --conformance-url; an adapter declares in its adapter.toml")
         if kind == "command":
-            return Target("command", command=value, cwd=Path.cwd(), root=root)
+            return Target("command", command=value, cwd=Path.cwd(), root=root, meta=meta,
+                          meta_source=meta_source)
         if kind == "url":
             if not value.startswith("http://"):
                 raise pytest.UsageError(
                     f"conformance: --conformance-url wants http://HOST:PORT, got {value!r}"
                 )
-            return Target("url", url=value.rstrip("/"), root=root)
+            return Target("url", url=value.rstrip("/"), root=root, meta=meta, meta_source=meta_source)
         base = Path(setting(self.config, "adapters-dir") or root / "adapters")
         folder = Path(value) if ("/" in value or value.startswith(".")) else base / value
         if not (folder / "adapter.toml").is_file():
@@ -289,6 +313,24 @@ class ConformanceRun:
         meta = metadata.load(folder.resolve(), known)
         return Target("adapter", command=meta.command, cwd=meta.folder, meta=meta, root=root)
 
+    def _declared(self, root: Path, known: set[str]) -> tuple[AdapterMeta | None, str | None]:
+        """A command or URL target's gaps and extensions: the file named by
+        --conformance-metadata (relative to where pytest was invoked; the ini twin's
+        to rootdir), else [tool.conformance] of <rootdir>/pyproject.toml, else none."""
+        from conformance import metadata
+
+        named = self.config.getoption(_name("metadata"))
+        base = Path(self.config.invocation_params.dir)
+        if named is None:
+            named, base = self.config.getini(_name("metadata")) or None, root
+        if named is not None:
+            path = base / str(named)
+            meta = metadata.load_declared(path, known)
+        else:
+            path = root / "pyproject.toml"
+            meta = metadata.load_declared(path, known, must_exist=False)
+        return meta, (str(path) if meta is not None else None)
+
     def _go_live(self) -> Live:
         from conformance.launcher import ServerProcess
         from conformance.runner import Live
@@ -297,7 +339,7 @@ class ConformanceRun:
         t = self.target
         if t.kind == "url":
             host, port = t.url_parts()
-            return Live(host=host, port=port, timeout=self.timeout)
+            return Live(host=host, port=port, timeout=self.timeout, meta=t.meta)
         upstream = Upstream(self.upstream_delay_ms / 1000).start()
         assert t.command is not None and t.cwd is not None
         server = ServerProcess(t.command, t.cwd, {"CONFORMANCE_UPSTREAM": upstream.url},

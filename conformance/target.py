@@ -20,10 +20,11 @@ class Target:
     url: str | None = None
     meta: AdapterMeta | None = None
     root: Path | None = None
+    meta_source: str | None = None  # for a command or URL: the file its declarations came from
 
     @property
     def label(self) -> str:
-        if self.meta is not None:
+        if self.kind == "adapter" and self.meta is not None:
             return f"adapter {self.meta.name}"
         return f"command {self.command!r}" if self.kind == "command" else f"url {self.url}"
 
@@ -35,7 +36,7 @@ class Target:
         """The ``target`` object of the results file (docs/results.md)."""
         m = self.meta
         source = None
-        if m is not None:
+        if m is not None and m.source:
             path = Path(os.path.normpath(m.folder / m.source))
             try:
                 source = str(path.relative_to(self.root)) if self.root else str(path)
@@ -43,18 +44,18 @@ class Target:
                 source = str(path)
         return {
             "kind": self.kind,
-            "adapter": m.name if m else None,
-            "framework": m.framework if m else None,
-            "framework_package": m.framework_package if m else None,
+            "adapter": m.name if m and self.kind == "adapter" else None,
+            "framework": m.framework or None if m else None,
+            "framework_package": m.framework_package or None if m else None,
             "framework_version": installed_version(m.framework_package) if m else None,
-            "server": m.server if m else None,
-            "server_package": m.server_package if m else None,
+            "server": m.server or None if m else None,
+            "server_package": m.server_package or None if m else None,
             "server_version": installed_version(m.server_package) if m else None,
             "python": platform.python_version(),
             "command": self.command,
             "url": self.url,
             "source": source,
-            "docs": m.docs if m else None,
+            "docs": m.docs or None if m else None,
             "processes": m.processes if m else None,
             "packages": m.requirements() if m else [],
             "extensions": dict(m.extensions) if m else {},
@@ -66,6 +67,9 @@ class Target:
         """One line for the pytest report header."""
         if self.meta is None:
             return f"conformance target: {self.label}"
+        if self.kind != "adapter":
+            declared = f"{len(self.meta.gaps)} gap(s), {len(self.meta.extensions)} extension(s)"
+            return f"conformance target: {self.label}; declared in {self.meta_source}: {declared}"
         d = self.describe()
         return (f"conformance target: adapter {self.meta.name}: {d['framework']} "
                 f"{d['framework_version'] or '(not installed)'} on {d['server']} "

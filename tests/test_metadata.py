@@ -34,6 +34,9 @@ def test_gaps_and_extensions_match_by_pattern(tmp_path: Path) -> None:
     ('colour = "blue"\n', "unknown key(s): colour"),
     ('[gaps]\n"compression.gzip" = { reason = "r" }\n', "needs a 'reason' and a 'link'"),
     ('[gaps]\n"compresion.*" = { reason = "r", link = "l" }\n', "'compresion.*' matches no check id"),
+    ('processes = "two"\n', "'processes' must be a whole number"),
+    ('gaps = "websocket.*"\n', "'gaps' must be a table of check id patterns"),
+    ('[extensions]\n"websocket.*" = 3\n', "extension 'websocket.*' must name a package"),
 ])
 def test_errors_name_the_file_and_the_key(tmp_path: Path, extra: str, message: str | None) -> None:
     folder = write(tmp_path, BASE + extra)
@@ -48,3 +51,18 @@ def test_errors_name_the_file_and_the_key(tmp_path: Path, extra: str, message: s
 def test_missing_keys(tmp_path: Path) -> None:
     with pytest.raises(MetadataError, match="missing or empty key.*command"):
         load(write(tmp_path, BASE.replace('command = "python app.py"\n', "")))
+
+
+def test_declared_in_pyproject_needs_no_names_and_refuses_a_command(tmp_path: Path) -> None:
+    from conformance.metadata import load_declared
+
+    pyproject = tmp_path / "pyproject.toml"
+    assert load_declared(pyproject, KNOWN, must_exist=False) is None
+    pyproject.write_text('[project]\nname = "x"\n')
+    assert load_declared(pyproject, KNOWN, must_exist=False) is None
+    pyproject.write_text('[tool.conformance.gaps]\n"websocket.*" = { reason = "r", link = "https://l" }\n')
+    meta = load_declared(pyproject, KNOWN)
+    assert meta is not None and meta.gap_for("websocket.close") is not None and meta.framework == ""
+    pyproject.write_text('[tool.conformance]\ncommand = "python app.py"\n')
+    with pytest.raises(MetadataError, match=r"pyproject.toml \[tool.conformance\]: key 'command'"):
+        load_declared(pyproject, KNOWN)

@@ -320,3 +320,92 @@ def test_hooks_let_a_plugin_choose_checks_and_see_results(
     result = pytester.runpytest_subprocess("--conformance-command", reference_command, "-s")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*HOOK basics.hello pass*"])
+
+
+# --- A command target's own declarations, and pytest-xdist (issue 12) ---------
+
+def test_pyproject_tool_conformance_declares_gaps_with_no_adapter_folder(
+    pytester: pytest.Pytester, reference_command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyprojecttoml(
+        '[project]\nname = "myserver"\n\n'
+        '[tool.conformance]\nframework = "My server"\n'
+        '[tool.conformance.extensions]\n"methods.*" = "my-extension"\n'
+        '[tool.conformance.gaps]\n'
+        '"methods.405-allow" = { reason = "no Allow yet", link = "https://example.org/allow" }\n'
+        '"basics.hello" = { reason = "declared by mistake", link = "https://example.org/hello" }\n'
+    )
+    monkeypatch.setenv("REFERENCE_FAULTS", "405-no-allow")
+    out = pytester.path / "r.json"
+    result = pytester.runpytest_subprocess("--conformance-command", reference_command, "--conformance-json",
+                                           str(out), "-k", "basics.hello or methods.405")
+    assert not (pytester.path / "adapters").exists()
+    result.stdout.fnmatch_lines(
+        ["conformance target: command *; declared in *pyproject.toml: 2 gap(s), 1 extension(s)"])
+    r = results(out)
+    assert r["methods.405-allow"]["outcome"] == "unsupported"
+    assert r["methods.405-allow"]["gap"] == {"reason": "no Allow yet", "link": "https://example.org/allow"}
+    assert r["basics.hello"]["outcome"] == "unexpected-pass"
+    assert r["methods.405"]["extension"] == "my-extension"
+    target = json.loads(out.read_text())["target"]
+    assert target["kind"] == "command" and target["adapter"] is None and target["framework"] == "My server"
+    assert set(target["gaps"]) == {"methods.405-allow", "basics.hello"}
+
+
+def test_metadata_option_names_a_file_and_its_ini_twin(
+    pytester: pytest.Pytester, reference_command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (pytester.path / "conformance.toml").write_text(
+        '[gaps]\n"methods.405-allow" = { reason = "no Allow yet", link = "https://example.org/allow" }\n'
+    )
+    monkeypatch.setenv("REFERENCE_FAULTS", "405-no-allow")
+    out = pytester.path / "r.json"
+    pytester.runpytest_subprocess("--conformance-command", reference_command,
+                                  "--conformance-metadata", "conformance.toml",
+                                  "--conformance-json", str(out), "-k", "methods.405-allow")
+    assert results(out)["methods.405-allow"]["outcome"] == "unsupported"
+    pytester.makeini("[pytest]\nconformance_metadata = conformance.toml\n")
+    out.unlink()
+    pytester.runpytest_subprocess("--conformance-command", reference_command,
+                                  "--conformance-json", str(out), "-k", "methods.405-allow")
+    assert results(out)["methods.405-allow"]["outcome"] == "unsupported"
+
+
+@pytest.mark.parametrize(("where", "text", "message"), [
+    ("pyproject.toml", '[tool.conformance.gaps]\n"websockets.*" = { reason = "r", link = "l" }\n',
+     "*pyproject.toml [[]tool.conformance[]]: 'websockets.*' matches no check id"),
+    ("pyproject.toml", '[tool.conformance]\ngaps = "websocket.*"\n',
+     "*pyproject.toml [[]tool.conformance[]]: 'gaps' must be a table of check id patterns"),
+    ("pyproject.toml", '[tool.conformance]\ncommand = "python app.py"\n',
+     "*pyproject.toml [[]tool.conformance[]]: key 'command' is not allowed here*--conformance-command"),
+    ("decl.toml", '[gaps]\n"basics.hello" = { reason = "r" }\n',
+     "*decl.toml: gap 'basics.hello' needs a 'reason' and a 'link'"),
+    ("decl.toml", 'colour = "blue"\n', "*decl.toml: unknown key(s): colour"),
+    ("missing.toml", None, "*missing.toml: no such file"),
+])
+def test_bad_declarations_are_a_one_line_usage_error_naming_file_and_field(
+    pytester: pytest.Pytester, where: str, text: str | None, message: str
+) -> None:
+    if text is not None:
+        (pytester.path / where).write_text(text)
+    args = [] if where == "pyproject.toml" else ["--conformance-metadata", where]
+    result = pytester.runpytest_subprocess("--conformance-command", "x", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: conformance: " + message])
+
+
+def test_xdist_stops_at_once_with_one_line(pytester: pytest.Pytester, reference_command: str) -> None:
+    pytest.importorskip("xdist")
+    start = time.monotonic()
+    xdist = ("-p", "xdist")
+    result = pytester.runpytest_subprocess(*xdist, "-n", "2", "--conformance-command", reference_command)
+    assert time.monotonic() - start < 30
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: conformance: the checks run in order against one server*"
+                                 "run without -n (given: -n 2), or with -n 0"])
+    # -n 0 is no distribution at all, and a repository's own -n runs stay its own business.
+    result = pytester.runpytest_subprocess(*xdist, "-n", "0", "--conformance-command", reference_command,
+                                           "-k", "basics.hello")
+    result.assert_outcomes(passed=1)
+    pytester.makepyfile(test_own="def test_mine():\n    assert True\n")
+    pytester.runpytest_subprocess(*xdist, "-n", "2").assert_outcomes(passed=1)
