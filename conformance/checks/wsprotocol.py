@@ -50,6 +50,9 @@ from conformance.wsframes import (
 # parses the frame (milliseconds on loopback); a second leaves wide room for a
 # loaded 2-core machine, and a miss on silence alone is re-run once.
 QUIET = 1.0
+# After the server's Close frame the verdict is in; how long to watch for its TCP
+# close, for the evidence only (the closing handshake is websocket.close's to judge).
+AFTER_CLOSE = 0.25
 
 # Status codes an endpoint may put in a Close frame (RFC 6455 7.4.1 and the
 # IANA registry's 1012-1014; 3000-4999 per 7.4.2).
@@ -298,7 +301,7 @@ class Seen:
 
     frames: list[Frame]
     accepted: Frame | None = None
-    ending: str = ""  # "close frame" | "closed" | "silent" | "garbage"
+    ending: str = ""  # "close frame" | "closed" | "silent" | "left the protocol"
     note: str = ""
 
     @property
@@ -307,7 +310,8 @@ class Seen:
 
     def failed(self) -> bool:
         """Did the server fail the connection (the MUST side)?"""
-        return self.accepted is None and self.ending in ("close frame", "closed")
+        return self.accepted is None and self.ending in ("close frame", "closed",
+                                                         "left the protocol")
 
     def summary(self) -> str:
         got = "; ".join(f.describe() for f in self.frames) or "no frames"
@@ -346,8 +350,11 @@ def read_after(ctx: Context, conn: Connection, accepts: Callable[[Frame], bool])
             elif e.what.startswith("nothing more"):
                 seen.ending = "silent"
                 seen.note = f"then nothing for {QUIET:.1f} s, the connection still open"
-            else:
-                seen.ending, seen.note = "garbage", e.describe()
+            else:  # HTTP bytes where a frame was due: the WebSocket session is over
+                seen.ending, seen.note = "left the protocol", e.describe()
+                stray = conn.drain(min(AFTER_CLOSE, ctx.remaining()))
+                seen.note += f"{', then more' if stray else ''}; the connection " \
+                             f"{'closed' if conn.closed_by_peer else 'stayed open'}"
             return seen
         seen.frames.append(f)
         deadline = time.monotonic() + QUIET
@@ -368,11 +375,11 @@ def finish_close(ctx: Context, conn: Connection, f: Frame) -> str:
                   restart_clock=False)
     except OSError:
         pass
-    stray = conn.drain(min(QUIET, ctx.remaining()))
+    stray = conn.drain(min(AFTER_CLOSE, ctx.remaining()))
     after = f", then {len(stray)} more bytes {stray[:24]!r}" if stray else ""
     if conn.closed_by_peer:
         return f"then the connection closed{after}"
-    return f"then the connection stayed open {QUIET:.1f} s after our Close reply{after}"
+    return f"then the connection was still open {AFTER_CLOSE} s after our Close reply{after}"
 
 
 def judge(ctx: Context, v: Vector) -> None:
@@ -399,11 +406,13 @@ def judge(ctx: Context, v: Vector) -> None:
     missed = [s for _, s in results if not s.failed()]
     ctx.expect(not missed, observed, v.expect,
                timing=bool(missed) and all(s.ending == "silent" for s in missed))
-    codes = [s.close.close_code if s.close else None for _, s in results]
-    ctx.expect(all(c == v.code for c in codes), observed,
+    wrong = [s for _, s in results if (s.close.close_code if s.close else None) != v.code]
+    # A Close frame missing where the connection ended is often a race in the server
+    # (it sometimes writes the frame before ending, sometimes not): worth a re-run.
+    ctx.expect(not wrong, observed,
                f"a Close frame with code {v.code} before the connection ends (RFC 6455 7.1.7: "
                "the endpoint SHOULD send a Close frame with an appropriate status code)",
-               severity=v.code_severity)
+               severity=v.code_severity, timing=any(s.close is None for s in wrong))
 
 
 def _register(v: Vector) -> None:
