@@ -52,7 +52,7 @@ from conformance.wsframes import (
 QUIET = 1.0
 # After the server's Close frame the verdict is in; how long to watch for its TCP
 # close, for the evidence only (the closing handshake is websocket.close's to judge).
-AFTER_CLOSE = 0.25
+AFTER_CLOSE = 0.1
 
 # Status codes an endpoint may put in a Close frame (RFC 6455 7.4.1 and the
 # IANA registry's 1012-1014; 3000-4999 per 7.4.2).
@@ -152,6 +152,10 @@ class Vector:
     cases: tuple[Case, ...]
     accepts: Callable[[Frame], bool] = carried_on
     probe: bool = True  # send a ping behind the violation
+    # Re-run once after a miss (the runner re-runs any miss of a timing check): silence
+    # may be a loaded server being slow to fail the connection. Not where waiting is
+    # one of the answers the check reports.
+    timing: bool = True
 
 
 def _one(label: str, *frames: Out) -> tuple[Case, ...]:
@@ -288,7 +292,7 @@ VECTORS: tuple[Vector, ...] = (
         a bare close, or waiting (silent for the quiet time with the connection open).""",
         _one("binary frame declaring 2^40 bytes",
              frame(BINARY, b"0123456789abcdef", length=1 << 40)),
-        probe=False,
+        probe=False, timing=False,
     ),
 )
 
@@ -405,7 +409,7 @@ def judge(ctx: Context, v: Vector) -> None:
     observed = " | ".join(f"{c.label}: {s.summary()}" for c, s in results)
     missed = [s for _, s in results if not s.failed()]
     ctx.expect(not missed, observed, v.expect,
-               timing=bool(missed) and all(s.ending == "silent" for s in missed))
+               timing=v.timing and bool(missed) and all(s.ending == "silent" for s in missed))
     wrong = [s for _, s in results if (s.close.close_code if s.close else None) != v.code]
     # A Close frame missing where the connection ended is often a race in the server
     # (it sometimes writes the frame before ending, sometimes not): worth a re-run.
@@ -422,7 +426,7 @@ def _register(v: Vector) -> None:
     run.__doc__ = v.doc
     run.__name__ = run.__qualname__ = v.id.split(".", 1)[1].replace("-", "_")
     check(id=v.id, title=v.title, severity=v.severity, spec=v.spec, expect=v.expect,
-          endpoint="E7", timing=True)(run)
+          endpoint="E7", timing=v.timing)(run)
 
 
 for _vector in VECTORS:
