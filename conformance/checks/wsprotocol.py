@@ -6,8 +6,8 @@ them a violation, and the close code a strict server answers with; one judge
 sends each row on its own raw connection and classifies what came back:
 
 - the server *accepted* the frame: it echoed it, answered it as if it were
-  valid, or answered the ping we send right behind it (it carried on): the
-  connection was not failed, a miss of the sentence's keyword;
+  valid, or answered the ping we send when it stays silent for a moment (it
+  carried on): the connection was not failed, a miss of the sentence's keyword;
 - the server stayed *silent* and kept the connection open for ``QUIET``
   seconds: it ignored the violation, the same miss (decided after a bounded
   wait, so it is a timing miss and re-run once);
@@ -103,9 +103,12 @@ def close_payload(code: int | None, reason: bytes = b"") -> bytes:
     return (b"" if code is None else struct.pack("!H", code)) + reason
 
 
-# Sent right behind a violation (not after a Close): a server that carried on
-# answers it with a pong at once, so "ignored it" shows without waiting.
+# Sent when the server has said nothing PROBE_AFTER seconds after a violation (never
+# after a Close): a server that carried on answers it with a pong at once, so "ignored
+# it" shows without waiting out QUIET. Not sent at once behind the violation, so that
+# a server failing the connection promptly never has it to deal with.
 PROBE = b"after"
+PROBE_AFTER = 0.1
 
 
 # -- what counts as accepting the violation -------------------------------------
@@ -151,7 +154,7 @@ class Vector:
     doc: str
     cases: tuple[Case, ...]
     accepts: Callable[[Frame], bool] = carried_on
-    probe: bool = True  # send a ping behind the violation
+    probe: bool = True  # send a ping after PROBE_AFTER of silence
     # Re-run once after a miss (the runner re-runs any miss of a timing check): silence
     # may be a loaded server being slow to fail the connection. Not where waiting is
     # one of the answers the check reports.
@@ -162,7 +165,7 @@ def _one(label: str, *frames: Out) -> tuple[Case, ...]:
     return (Case(label, frames),)
 
 
-FAIL = "the server fails the connection: no echo, no answer, no pong to the ping sent after it"
+FAIL = "the server fails the connection: no echo, no answer, no pong to a later ping"
 
 VECTORS: tuple[Vector, ...] = (
     Vector(
@@ -307,6 +310,7 @@ class Seen:
     accepted: Frame | None = None
     ending: str = ""  # "close frame" | "closed" | "silent" | "left the protocol"
     note: str = ""
+    probed: str = ""  # the probe, when it was sent
 
     @property
     def close(self) -> Frame | None:
@@ -319,9 +323,10 @@ class Seen:
 
     def summary(self) -> str:
         got = "; ".join(f.describe() for f in self.frames) or "no frames"
+        probed = f"[after {self.probed}] " if self.probed else ""
         if self.accepted is not None:
-            return f"ACCEPTED: {got} (the server answered it as valid)"
-        return f"{got}; {self.note}"
+            return f"ACCEPTED: {probed}{got} (the server answered it as valid)"
+        return f"{probed}{got}; {self.note}"
 
 
 def open_ws(ctx: Context, label: str) -> tuple[Connection, Exchange]:
@@ -341,14 +346,28 @@ def open_ws(ctx: Context, label: str) -> tuple[Connection, Exchange]:
     return conn, exchange
 
 
-def read_after(ctx: Context, conn: Connection, accepts: Callable[[Frame], bool]) -> Seen:
-    """Read what the server does after a violation, at most QUIET past its last byte."""
+def read_after(ctx: Context, conn: Connection, accepts: Callable[[Frame], bool],
+               probe: Out | None, exchange: Exchange) -> Seen:
+    """Read what the server does after a violation, at most QUIET past its last byte;
+    after PROBE_AFTER of silence, send the probe (if any)."""
     seen = Seen([])
     deadline = time.monotonic() + QUIET
+    probe_at = time.monotonic() + PROBE_AFTER if probe else deadline
     while True:
+        until = min(deadline, probe_at)
         try:
-            f = read_frame(conn, min(deadline - time.monotonic(), ctx.remaining()))
+            f = read_frame(conn, min(until - time.monotonic(), ctx.remaining()))
         except NoResponse as e:
+            if probe and not conn.closed_by_peer and e.what.startswith("nothing more") \
+                    and until == probe_at < deadline:
+                try:
+                    conn.send(probe.data, restart_clock=False)
+                except OSError:
+                    pass
+                exchange.request += probe.data
+                seen.probed = f"{PROBE_AFTER} s of silence, then {probe.what}"
+                probe, probe_at = None, deadline
+                continue
             if conn.closed_by_peer:
                 seen.ending, seen.note = "closed", "the connection closed without a Close frame"
             elif e.what.startswith("nothing more"):
@@ -390,20 +409,21 @@ def judge(ctx: Context, v: Vector) -> None:
     results: list[tuple[Case, Seen]] = []
     for case in v.cases:
         conn, exchange = open_ws(ctx, f"{case.label}, after the opening handshake")
-        frames = case.frames + ((frame(PING, PROBE),) if v.probe else ())
-        sent = b"".join(o.data for o in frames)
+        sent = b"".join(o.data for o in case.frames)
         exchange.request += sent
         try:
             conn.send(sent)
         except OSError as e:
             seen = Seen([], ending="closed", note=f"the server closed while we sent ({e})")
         else:
-            seen = read_after(ctx, conn, v.accepts)
+            seen = read_after(ctx, conn, v.accepts, frame(PING, PROBE) if v.probe else None,
+                              exchange)
         finally:
             exchange.wire = conn.log
             conn.close()
-        ctx.note(f"{case.label} (decoded)",
-                 "sent: " + "; ".join(o.what for o in frames) + "\nreceived: " + seen.summary())
+        probed = f"; after {seen.probed}" if seen.probed else ""
+        ctx.note(f"{case.label} (decoded)", "sent: " + "; ".join(o.what for o in case.frames)
+                 + probed + "\nreceived: " + seen.summary())
         results.append((case, seen))
 
     observed = " | ".join(f"{c.label}: {s.summary()}" for c, s in results)
