@@ -115,7 +115,9 @@ DEPENDENTS: dict[str, set[str]] = {
     "ws-ignore-reserved-opcodes": {"wsprotocol.opcode-control"},
     "ws-close-echoes-payload": {"wsprotocol.close-one-byte",
                                 "wsprotocol.close-codes"},  # echoes the invalid codes too
-    "idle-blocks-server": {"slowclient.slow-head"},  # the slow client is idle before it drips
+    # The slow client is idle before it drips; a blocking read of a silent connection
+    # has no idle timeout either.
+    "idle-blocks-server": {"slowclient.slow-head", "slowclient.idle-timeout"},
 }
 
 # Faults that break only the softer expectation of a must check (its close code, say):

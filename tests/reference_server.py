@@ -156,7 +156,7 @@ MAX_HEADERS = 128
 MAX_BODY = 16 * MIB  # the contract asks for 8 MiB; leave room
 MAX_WS_MESSAGE = 16 * MIB
 KEEPALIVE_TIMEOUT = 75.0
-IDLE_TIMEOUT = 1.0  # a new connection that has not sent a byte yet (slowclient.idle-timeout)
+IDLE_TIMEOUT = 0.5  # a new connection that has not sent a byte yet (slowclient.idle-timeout)
 HEAD_TIMEOUT = 30.0
 BODY_TIMEOUT = 60.0
 LINGER = 1.0
@@ -1189,9 +1189,12 @@ async def read_head(reader: asyncio.StreamReader,
     """The request line and field lines, or None when the client left between requests
     (or, on a `fresh` connection, sent nothing for IDLE_TIMEOUT)."""
     idle = KEEPALIVE_TIMEOUT if not fresh or fault("idle-kept-open") else IDLE_TIMEOUT
-    async with ONE_AT_A_TIME if fault("idle-blocks-server") else contextlib.nullcontext():
+    # A single-threaded server blocks in its read of a silent connection, timeout or not.
+    blocking = fault("idle-blocks-server")
+    async with ONE_AT_A_TIME if blocking else contextlib.nullcontext():
         try:
-            first = await asyncio.wait_for(reader.readexactly(1), idle)
+            first = await asyncio.wait_for(reader.readexactly(1),
+                                           KEEPALIVE_TIMEOUT if blocking else idle)
         except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
             return None
         async with ONE_AT_A_TIME if fault("slow-head-blocks-server") else contextlib.nullcontext():

@@ -31,7 +31,7 @@ DRIP = 0.1  # s between two bytes of the slow head
 HELD = 3  # bytes of the slow head sent before the other client starts
 # s: how long the idle-timeout check watches an idle connection. Most servers keep one
 # open far longer, so this is what the check costs them: kept short on purpose.
-IDLE_WINDOW = 1.5
+IDLE_WINDOW = 1.0
 # s: how long past WITHIN the other client still waits, so that a late answer is told
 # apart from none (a blocked server costs WITHIN + LATE, twice with the re-run).
 LATE = 0.25
@@ -147,7 +147,7 @@ def _still_open(conn: Connection) -> str:
 def idle_timeout(ctx: Context) -> None:
     """Watches one idle connection for at most IDLE_WINDOW seconds, so a server with a
     long (or no) timeout costs that and no more; the observation is then "kept it open
-    at least 1.5 s", not how long. Not marked timing: a miss would cost the whole window
+    at least 1 s", not how long. Not marked timing: a miss would cost the whole window
     again, the result is info, and a server whose timeout lies near the window may show
     either way (the observation gives the time it closed)."""
     idle = ctx.connect(ctx.remaining())
