@@ -264,4 +264,58 @@ SPECS: dict[str, Spec] = {
     "rfc9112.414": _rfc(9112, "3", """A server that receives a request-target longer than any
         URI it wishes to parse MUST respond with a 414 (URI Too Long) status code (see Section
         15.5.15 of [HTTP])."""),
+    # wsprotocol and slowclient (issue 9)
+    "rfc6455.unmasked": _rfc(6455, "5.1", """The server MUST close the connection upon receiving a
+        frame that is not masked. In this case, a server MAY send a Close frame with a status code
+        of 1002 (protocol error) as defined in Section 7.4.1."""),
+    "rfc6455.rsv": _rfc(6455, "5.2", """RSV1, RSV2, RSV3: 1 bit each ... MUST be 0 unless an
+        extension is negotiated that defines meanings for non-zero values. If a nonzero value is
+        received and none of the negotiated extensions defines the meaning of such a nonzero
+        value, the receiving endpoint MUST _Fail the WebSocket Connection_."""),
+    "rfc6455.opcode": _rfc(6455, "5.2", """If an unknown opcode is received, the receiving
+        endpoint MUST _Fail the WebSocket Connection_. ... %x3-7 are reserved for further
+        non-control frames ... %xB-F are reserved for further control frames"""),
+    "rfc6455.control": _rfc(6455, "5.5", """All control frames MUST have a payload length of 125
+        bytes or less and MUST NOT be fragmented."""),
+    "rfc6455.fragment-type": _rfc(6455, "5.4", """An unfragmented message consists of a single
+        frame with the FIN bit set (Section 5.2) and an opcode other than 0. ... As a consequence
+        of these rules, all fragments of a message are of the same type, as set by the first
+        fragment's opcode. Since control frames cannot be fragmented, the type for all fragments
+        in a message MUST be either text, binary, or one of the reserved opcodes."""),
+    "rfc6455.interleave": _rfc(6455, "5.4", """The fragments of one message MUST NOT be
+        interleaved between the fragments of another message unless an extension has been
+        negotiated that can interpret the interleaving."""),
+    "rfc6455.close-code": _rfc(6455, "5.5.1", """If there is a body, the first two bytes of the
+        body MUST be a 2-byte unsigned integer (in network byte order) representing a status code
+        with value /code/ defined in Section 7.4."""),
+    "rfc6455.reserved-codes": _rfc(6455, "7.4.1", """1005 is a reserved value and MUST NOT be set
+        as a status code in a Close control frame by an endpoint. ... 1006 is a reserved value
+        and MUST NOT be set as a status code in a Close control frame by an endpoint. ... 1015
+        is a reserved value and MUST NOT be set as a status code in a Close control frame by an
+        endpoint."""),
+    "rfc6455.1009": _rfc(6455, "7.4.1", """1009 indicates that an endpoint is terminating the
+        connection because it has received a message that is too big for it to process."""),
+    "rfc6455.fail-connection": _rfc(6455, "7.1.7", """Similarly, to do so, the server MUST _Close
+        the WebSocket Connection_, and SHOULD log the problem. If _The WebSocket Connection is
+        Established_ prior to the point where the endpoint is required to _Fail the WebSocket
+        Connection_, the endpoint SHOULD send a Close frame with an appropriate status code
+        (Section 7.4) before proceeding to _Close the WebSocket Connection_."""),
+    "rfc6455.control-mid-message": _rfc(6455, "5.4", """An endpoint MUST be capable of handling
+        control frames in the middle of a fragmented message. ... NOTE: If control frames could
+        not be interjected, the latency of a ping, for example, would be very long if behind a
+        large message. Hence, the requirement of handling control frames in the middle of a
+        fragmented message."""),
+    "suite.slow-client": Spec(
+        "Suite robustness expectation (no RFC sentence)", "issue 9", "docs/checks.md#slowclient",
+        "A client that sends its request head slowly, or opens a connection and sends nothing, "
+        "does not stop the server from answering other clients. No RFC requires a server to "
+        "serve connections concurrently; a server that reads one connection at a time lets a "
+        "single idle or slow client deny service to everyone (slowloris). The adapter "
+        "contract asks the same of a handler's wait (E10).",
+    ),
+    "rfc9112.idle-timeout": _rfc(9112, "9.5", """Servers will usually have some timeout value
+        beyond which they will no longer maintain an inactive connection. ... The use of
+        persistent connections places no requirements on the length (or existence) of this
+        timeout for either the client or the server. ... A client, server, or proxy MAY close
+        the transport connection at any time."""),
 }

@@ -98,11 +98,29 @@ FAULTS: dict[str, str] = {
     "malformed-version-major-served": "malformed.version-major",
     "malformed-big-head-closed": "malformed.header-too-large",
     "malformed-long-target-400": "malformed.target-too-long",
+    # wsprotocol and slowclient (issue 9)
+    "ws-accept-unmasked": "wsprotocol.unmasked",
+    "ws-ignore-rsv": "wsprotocol.rsv-bits",
+    "ws-ignore-reserved-opcodes": "wsprotocol.opcode-data",
+    "ws-accept-long-control": "wsprotocol.control-too-long",
+    "ws-accept-fragmented-control": "wsprotocol.control-fragmented",
+    "ws-accept-orphan-continuation": "wsprotocol.orphan-continuation",
+    "ws-accept-interleaved-message": "wsprotocol.interleaved-message",
+    "ws-echo-invalid-close-code": "wsprotocol.close-codes",
+    "ws-close-echoes-payload": "wsprotocol.close-reason-utf8",
+    "ws-no-message-limit": "wsprotocol.too-big",
+    "ws-ping-drops-message": "wsprotocol.ping-mid-message",
+    "slow-head-blocks-server": "slowclient.slow-head",
+    "idle-blocks-server": "slowclient.idle-connection",
+    "idle-kept-open": "slowclient.idle-timeout",
 }
 
 # Checks whose control is another check's fault: it must break them too.
 SHARED: dict[str, str] = {
     "paths.utf8-cjk": "path-latin1",
+    # wsprotocol (issue 9)
+    "wsprotocol.opcode-control": "ws-ignore-reserved-opcodes",
+    "wsprotocol.close-one-byte": "ws-close-echoes-payload",
 }
 
 # Every check made through a real WebSocket client rests on a valid handshake.
@@ -128,6 +146,25 @@ DEPENDENTS: dict[str, set[str]] = {
     # framing and malformed (issue 9)
     # xchunked names no coding the server knows, so it too is ignored.
     "framing-te-unknown-ignored": {"framing.te-xchunked"},
+    # wsprotocol and slowclient (issue 9)
+    "ws-ignore-reserved-opcodes": {"wsprotocol.opcode-control"},
+    "ws-close-echoes-payload": {"wsprotocol.close-one-byte",
+                                "wsprotocol.close-codes"},  # echoes the invalid codes too
+    # The slow client is idle before it drips; a blocking read of a silent connection
+    # has no idle timeout either.
+    "idle-blocks-server": {"slowclient.slow-head", "slowclient.idle-timeout"},
+}
+
+# Faults that break only the softer expectation of a must check (its close code, say):
+# each must make exactly these checks non-strict, not fail, and leave the rest passing.
+SOFT: dict[str, set[str]] = {
+    "ws-close-1000-on-violation": {
+        "wsprotocol.unmasked", "wsprotocol.rsv-bits", "wsprotocol.opcode-data",
+        "wsprotocol.opcode-control", "wsprotocol.control-too-long",
+        "wsprotocol.control-fragmented", "wsprotocol.orphan-continuation",
+        "wsprotocol.interleaved-message", "wsprotocol.too-big",
+    },
+    "ws-pong-after-message": {"wsprotocol.ping-mid-message"},
 }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import gzip
 import hashlib
 import json
@@ -78,6 +79,30 @@ FAULTS: dict[str, str] = {
     "ws-accept-bad-utf8": "invalid UTF-8 in a text message is echoed -> websocket.invalid-utf8",
     "ws-no-upgrade-200": "GET /ws without an upgrade answers 200 text -> websocket.no-upgrade",
     "ws-no-deflate": "permessage-deflate is never negotiated -> websocket.permessage-deflate",
+    # wsprotocol (issue 9)
+    "ws-accept-unmasked": "unmasked client frames are read and echoed -> wsprotocol.unmasked",
+    "ws-ignore-rsv": "RSV2 and RSV3 are ignored -> wsprotocol.rsv-bits",
+    "ws-ignore-reserved-opcodes": "frames with reserved opcodes are echoed as messages"
+                                  " -> wsprotocol.opcode-data, opcode-control",
+    "ws-accept-long-control": "control frames over 125 bytes are accepted (a long ping is"
+                              " ponged) -> wsprotocol.control-too-long",
+    "ws-accept-fragmented-control": "a ping with FIN=0 is ponged -> wsprotocol.control-fragmented",
+    "ws-accept-orphan-continuation": "a continuation frame with no message starts a binary one"
+                                     " -> wsprotocol.orphan-continuation",
+    "ws-accept-interleaved-message": "a new data frame inside a fragmented message joins it"
+                                     " -> wsprotocol.interleaved-message",
+    "ws-echo-invalid-close-code": "a Close with an invalid code is answered echoing it"
+                                  " -> wsprotocol.close-codes",
+    "ws-close-echoes-payload": "a client Close is answered with its own payload, whatever it is"
+                               " -> wsprotocol.close-reason-utf8, close-one-byte",
+    "ws-no-message-limit": "no message size limit: a 2^40-byte frame is waited for"
+                           " -> wsprotocol.too-big (info)",
+    "ws-ping-drops-message": "a ping between fragments drops the message assembled so far"
+                             " -> wsprotocol.ping-mid-message",
+    "ws-close-1000-on-violation": "a failed connection is closed with 1000, not 1002/1009"
+                                  " -> every wsprotocol check non-strict (their code)",
+    "ws-pong-after-message": "a ping between fragments is answered only after the message"
+                             " -> wsprotocol.ping-mid-message non-strict",
     "poll-no-deliver": "publish delivers nothing and answers 0 -> longpoll.deliver",
     "poll-first-only": "publish reaches only the first waiter -> longpoll.fanout",
     "poll-timeout-200": "a poll timeout answers 200 with an empty body -> longpoll.timeout",
@@ -158,6 +183,13 @@ FAULTS: dict[str, str] = {
                                  " -> malformed.header-too-large",
     "malformed-long-target-400": "an oversized request line is refused with 400, not 414"
                                  " -> malformed.target-too-long",
+    # slowclient (issue 9)
+    "slow-head-blocks-server": "while one request head is incomplete, no other head is read"
+                               " -> slowclient.slow-head",
+    "idle-blocks-server": "a connection that has sent nothing holds up every other"
+                          " -> slowclient.idle-connection",
+    "idle-kept-open": "a connection that sends nothing is kept open 75 s"
+                      " -> slowclient.idle-timeout (info)",
 }
 
 ACTIVE: frozenset[str] = frozenset()
@@ -181,6 +213,7 @@ MAX_HEADERS = 128
 MAX_BODY = 16 * MIB  # the contract asks for 8 MiB; leave room
 MAX_WS_MESSAGE = 16 * MIB
 KEEPALIVE_TIMEOUT = 75.0
+IDLE_TIMEOUT = 0.5  # a new connection that has not sent a byte yet (slowclient.idle-timeout)
 HEAD_TIMEOUT = 30.0
 BODY_TIMEOUT = 60.0
 LINGER = 1.0
@@ -1044,16 +1077,19 @@ class WebSocketSession:
     async def read_frame(self, buffered: int) -> tuple[bool, bool, int, bytes]:
         b0, b1 = await self.reader.readexactly(2)
         fin, rsv1, opcode = bool(b0 & 0x80), bool(b0 & 0x40), b0 & 0x0F
-        if b0 & 0x30:
+        if b0 & 0x30 and not fault("ws-ignore-rsv"):
             raise WSFail(1002, "RSV2/RSV3 set")
-        if opcode not in (CONT, TEXT, BINARY, CLOSE, PING, PONG):
+        if opcode not in (CONT, TEXT, BINARY, CLOSE, PING, PONG) \
+                and not fault("ws-ignore-reserved-opcodes"):
             raise WSFail(1002, f"unknown opcode {opcode}")
-        if not b1 & 0x80:
+        if not b1 & 0x80 and not fault("ws-accept-unmasked"):
             raise WSFail(1002, "client frames must be masked")
         n = b1 & 0x7F
         if opcode >= CLOSE:
-            if not fin or n > 125:
-                raise WSFail(1002, "control frames must be final and at most 125 bytes")
+            if not fin and not fault("ws-accept-fragmented-control"):
+                raise WSFail(1002, "control frames must not be fragmented")
+            if n > 125 and not fault("ws-accept-long-control"):
+                raise WSFail(1002, "control frames carry at most 125 bytes")
             if rsv1:
                 raise WSFail(1002, "RSV1 on a control frame")
         elif rsv1 and (self.deflate is None or opcode == CONT):
@@ -1064,9 +1100,10 @@ class WebSocketSession:
             n = int.from_bytes(await self.reader.readexactly(8), "big")
             if n >> 63:
                 raise WSFail(1002, "payload length has its top bit set")
-        if opcode < CLOSE and buffered + n > self.max_message:
+        if opcode < CLOSE and buffered + n > self.max_message \
+                and not fault("ws-no-message-limit"):
             raise WSFail(1009, f"message over {self.max_message} bytes")
-        mask = await self.reader.readexactly(4)
+        mask = await self.reader.readexactly(4) if b1 & 0x80 else b"\0\0\0\0"
         payload = unmask(await self.reader.readexactly(n), mask)
         return fin, rsv1, opcode, payload
 
@@ -1083,24 +1120,30 @@ class WebSocketSession:
         compressed = False
         parts: list[bytes] = []
         size = 0
+        deferred: list[bytes] = []  # pongs held back (only under ws-pong-after-message)
         while True:
             fin, rsv1, op, payload = await self.read_frame(size)
             if op == CLOSE:
                 await self._on_close(payload)
                 return
             if op == PING:
-                if not fault("ws-no-pong"):
+                if opcode is not None and fault("ws-ping-drops-message"):
+                    opcode, parts, size = None, [], 0
+                if opcode is not None and fault("ws-pong-after-message"):
+                    deferred.append(payload)
+                elif not fault("ws-no-pong"):
                     await self.send(PONG, payload)
                 continue
             if op == PONG:
                 continue
             if op == CONT:
-                if opcode is None:
+                if opcode is None and not fault("ws-accept-orphan-continuation"):
                     raise WSFail(1002, "continuation frame without a message")
+                opcode = BINARY if opcode is None else opcode  # an orphan, under the fault
                 if fault("ws-no-fragments"):
                     raise WSFail(1003, "fragmented messages are not supported")
             else:
-                if opcode is not None:
+                if opcode is not None and not fault("ws-accept-interleaved-message"):
                     raise WSFail(1002, "new message before the previous one ended")
                 opcode, compressed = op, rsv1
             parts.append(payload)
@@ -1123,14 +1166,21 @@ class WebSocketSession:
             elif kind == BINARY and fault("ws-binary-as-text"):
                 kind = TEXT
             await self.send(kind, message)
+            for ping in deferred:
+                await self.send(PONG, ping)
+            deferred.clear()
 
     async def _on_close(self, payload: bytes) -> None:
         """RFC 6455 5.5.1 and 7.4: answer a Close, echoing its code, then end TCP."""
+        if fault("ws-close-echoes-payload"):
+            await self.send(CLOSE, payload)
+            return
         code = int.from_bytes(payload[:2], "big") if payload else None
         problem: tuple[int, str] | None = None
         if len(payload) == 1:
             problem = 1002, "close frame with a one-byte payload"
-        elif code is not None and not valid_close_code(code):
+        elif code is not None and not valid_close_code(code) \
+                and not fault("ws-echo-invalid-close-code"):
             problem = 1002, f"invalid close code {code}"
         else:
             try:
@@ -1151,24 +1201,17 @@ class WebSocketSession:
         # The server closes the TCP connection first (RFC 6455 7.1.1).
 
     async def _fail(self, code: int, reason: str) -> None:
-        """Fail the connection (RFC 6455 7.1.7): send Close, await the client's, end TCP."""
+        """Fail the connection (RFC 6455 7.1.7): send Close, then end TCP without reading on
+        ("MUST NOT continue to attempt to process data (including a responding Close frame)");
+        the lingering close only absorbs what is in flight, so that the Close is not lost to
+        a reset."""
+        if fault("ws-close-1000-on-violation"):
+            code = 1000
         try:
             await self.send(CLOSE, code.to_bytes(2, "big") + reason.encode()[:120])
-            deadline = asyncio.get_running_loop().time() + 2.0
-            while True:
-                remaining = deadline - asyncio.get_running_loop().time()
-                b0, b1 = await asyncio.wait_for(self.reader.readexactly(2), remaining)
-                n = b1 & 0x7F
-                if n == 126:
-                    n = int.from_bytes(await self.reader.readexactly(2), "big")
-                elif n == 127:
-                    n = int.from_bytes(await self.reader.readexactly(8), "big")
-                await asyncio.wait_for(
-                    self.reader.readexactly(n + (4 if b1 & 0x80 else 0)), remaining)
-                if b0 & 0x0F == CLOSE:
-                    return
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError):
+        except ConnectionError:
             return
+        await lingering_close(self.reader, self.writer)
 
 
 # ---------------------------------------------------------------------------
@@ -1242,16 +1285,38 @@ async def dispatch(req: Request) -> Response:
 # ---------------------------------------------------------------------------
 
 CONNECTIONS: set[asyncio.Task[None]] = set()
+# Held only under the slow-head-blocks-server and idle-blocks-server faults: heads
+# are then read one connection at a time, as a single-threaded server reads them.
+ONE_AT_A_TIME = asyncio.Lock()
 
 
-async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, list[bytes]] | None:
-    """The request line and field lines, or None when the client left between requests."""
+async def read_head(reader: asyncio.StreamReader,
+                    fresh: bool = False) -> tuple[bytes, list[bytes]] | None:
+    """The request line and field lines, or None when the client left between requests
+    (or, on a `fresh` connection, sent nothing for IDLE_TIMEOUT)."""
+    idle = KEEPALIVE_TIMEOUT if not fresh or fault("idle-kept-open") else IDLE_TIMEOUT
+    # A single-threaded server blocks in its read of a silent connection, timeout or not.
+    blocking = fault("idle-blocks-server")
+    async with ONE_AT_A_TIME if blocking else contextlib.nullcontext():
+        try:
+            first = await asyncio.wait_for(reader.readexactly(1),
+                                           KEEPALIVE_TIMEOUT if blocking else idle)
+        except (asyncio.IncompleteReadError, asyncio.TimeoutError, ConnectionError):
+            return None
+        async with ONE_AT_A_TIME if fault("slow-head-blocks-server") else contextlib.nullcontext():
+            return await read_head_rest(reader, first)
+
+
+async def read_head_rest(reader: asyncio.StreamReader,
+                         first: bytes) -> tuple[bytes, list[bytes]] | None:
+    """read_head once the first byte is in."""
     line = b""
     for _ in range(16):  # RFC 9112 2.2: ignore empty lines before the request line
         try:
-            line = await asyncio.wait_for(reader.readuntil(b"\n"), KEEPALIVE_TIMEOUT)
+            line = first + await asyncio.wait_for(reader.readuntil(b"\n"), KEEPALIVE_TIMEOUT) \
+                if first != b"\n" else first
         except asyncio.IncompleteReadError as e:
-            if e.partial.strip():
+            if (first + e.partial).strip():
                 raise HTTPError(400, "incomplete request line", bad_request_line=True) from None
             return None
         except asyncio.LimitOverrunError:
@@ -1259,6 +1324,7 @@ async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, list[bytes]] |
             raise HTTPError(status, "request line too long") from None
         except (asyncio.TimeoutError, ConnectionError):
             return None
+        first = b""
         if line not in (b"\r\n", b"\n"):
             break
     else:
@@ -1368,11 +1434,13 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
     task = asyncio.current_task()
     assert task is not None
     CONNECTIONS.add(task)
+    fresh = True
     try:
         while True:
             req: Request | None = None
             try:
-                head = await read_head(reader)
+                head = await read_head(reader, fresh)
+                fresh = False
                 if head is None:
                     return
                 req = parse_request_head(*head)

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from conformance.checks import all_checks
-from tests.controls import DEPENDENTS, FAULTS, SHARED, run_reference
+from tests.controls import DEPENDENTS, FAULTS, SHARED, SOFT, run_reference
 
 SEVERITY = {c.id: c.severity for c in all_checks()}
 PARALLEL = int(os.environ.get("CONTROLS_PARALLEL", "4"))
@@ -45,7 +45,8 @@ def control_runs(request: pytest.FixtureRequest) -> dict[str, Future[dict[str, s
     return {f: pool.submit(run_reference, f, select=FAULTS[f].split(".")[0]) for f in selected}
 
 
-@pytest.mark.parametrize("fault", sorted(FAULTS))
+# The ids carry the target check, so that ``-k <area>`` selects an area's controls.
+@pytest.mark.parametrize("fault", sorted(FAULTS), ids=[f"{f}:{FAULTS[f]}" for f in sorted(FAULTS)])
 def test_the_control_fails_its_check_and_only_its_dependents(
     fault: str, control_runs: dict[str, Future[dict[str, str]]]
 ) -> None:
@@ -57,3 +58,12 @@ def test_the_control_fails_its_check_and_only_its_dependents(
     allowed = {target} | DEPENDENTS.get(fault, set())
     broken = {c for c, o in outcomes.items() if o != "pass"} - allowed
     assert broken == set(), f"{fault} also broke {sorted(broken)}"
+
+
+@pytest.mark.parametrize("soft", sorted(SOFT),
+                         ids=[f"{f}:{','.join(sorted(SOFT[f]))}" for f in sorted(SOFT)])
+def test_a_soft_fault_makes_its_checks_non_strict_and_nothing_else(soft: str) -> None:
+    areas = {c.split(".")[0] for c in SOFT[soft]}
+    outcomes = run_reference(soft, select=" or ".join(sorted(areas)))
+    assert {c: o for c, o in outcomes.items() if o != "pass"} == dict.fromkeys(SOFT[soft],
+                                                                                "non-strict")
