@@ -66,6 +66,16 @@ FAULTS: dict[str, str] = {
     "accept-missing-host": "malformed.missing-host",
     "accept-space-before-colon": "malformed.space-before-colon",
     "accept-bad-request-line": "malformed.bad-request-line",
+    # -- sharper checks (issue 8: timing on both sides, discriminating payloads, sampling) --
+    "stream-ignores-delay": "streaming.incremental",
+    "stream-first-late": "streaming.incremental",
+    "stream-in-pairs": "streaming.incremental",
+    "sse-ignores-delay": "sse.incremental",
+    "sse-first-late": "sse.incremental",
+    "sleep-ignores-ms": "concurrency.sleep",
+    "ws-binary-sniffed": "websocket.echo-binary",
+    "ws-text-bmp-only": "websocket.echo-text",
+    "ws-close-race": "websocket.close",
 }
 
 # Checks whose control is another check's fault: it must break them too.

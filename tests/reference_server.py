@@ -101,6 +101,22 @@ FAULTS: dict[str, str] = {
                                  " -> malformed.space-before-colon",
     "accept-bad-request-line": "a garbage request line gets no response, only a close"
                                " -> malformed.bad-request-line",
+    # -- sharper checks (issue 8: timing on both sides, discriminating payloads, sampling) --
+    "stream-ignores-delay": "/stream sends every chunk at once, ignoring delay_ms"
+                            " -> streaming.incremental",
+    "stream-first-late": "/stream waits delay_ms before the first chunk too"
+                         " -> streaming.incremental",
+    "stream-in-pairs": "/stream holds every odd chunk back until the next one exists"
+                       " -> streaming.incremental",
+    "sse-ignores-delay": "/events sends every event at once, ignoring delay_ms -> sse.incremental",
+    "sse-first-late": "/events waits delay_ms before the first event too -> sse.incremental",
+    "sleep-ignores-ms": "/sleep answers at once, without waiting -> concurrency.sleep",
+    "ws-binary-sniffed": "binary messages that are valid UTF-8 are echoed as text"
+                         " -> websocket.echo-binary",
+    "ws-text-bmp-only": "characters outside the BMP in text messages come back as U+FFFD"
+                        " -> websocket.echo-text",
+    "ws-close-race": "one closing handshake in 20 (application codes 4000-4999) ends without"
+                     " a close frame -> websocket.close",
 }
 
 ACTIVE: frozenset[str] = frozenset()
@@ -470,6 +486,7 @@ class State:
         self.no_polls = asyncio.Event()
         self.no_polls.set()
         self.upstream_lock = asyncio.Lock()
+        self.app_closes = 0  # closing handshakes with an application close code (4000-4999)
 
     def add(self, channel: str, w: Waiter) -> None:
         self.channels.setdefault(channel, []).append(w)
@@ -528,13 +545,17 @@ async def h_stream(req: Request, _: str) -> Response:
     async def produce() -> AsyncIterator[bytes | list[bytes]]:
         held: list[bytes] = []
         for i in range(count):
-            if i:
+            if i and not fault("stream-ignores-delay"):
                 await asyncio.sleep(delay)
-            piece = b"chunk %d\n" % i
+            if not i and fault("stream-first-late"):
+                await asyncio.sleep(delay)
+            held.append(b"chunk %d\n" % i)
             if fault("stream-buffered"):
-                held.append(piece)
-            else:
-                yield piece
+                continue
+            if fault("stream-in-pairs") and i % 2 == 1 and i + 1 < count:
+                continue  # held back until the next chunk exists
+            yield held if len(held) > 1 else held[0]
+            held = []
         if held:
             yield held
 
@@ -561,7 +582,9 @@ async def h_events(req: Request, _: str) -> Response:
     async def produce() -> AsyncIterator[bytes | list[bytes]]:
         held: list[bytes] = []
         for i in range(start, n):
-            if i > start:
+            if i > start and not fault("sse-ignores-delay"):
+                await asyncio.sleep(delay)
+            if i == start and fault("sse-first-late"):
                 await asyncio.sleep(delay)
             if fault("sse-bad-format"):
                 event = f"id:{i}\ndata: event {i}\n".encode()
@@ -616,7 +639,9 @@ async def h_publish(req: Request, channel: str) -> Response:
 
 async def h_sleep(req: Request, _: str) -> Response:
     ms = req.int_param("ms", 100, 0, 600_000)
-    if fault("sleep-blocking"):
+    if fault("sleep-ignores-ms"):
+        pass
+    elif fault("sleep-blocking"):
         time.sleep(ms / 1000)
     else:
         await asyncio.sleep(ms / 1000)
@@ -870,6 +895,14 @@ def unmask(data: bytes, mask: bytes) -> bytes:
     return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
 
 
+def is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def valid_close_code(code: int) -> bool:
     """RFC 6455 7.4: codes an endpoint may send in a Close frame."""
     return code in (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014) \
@@ -1016,6 +1049,11 @@ class WebSocketSession:
                 kind = BINARY
             elif kind == BINARY and fault("ws-binary-as-text"):
                 kind = TEXT
+            elif kind == BINARY and fault("ws-binary-sniffed") and is_utf8(message):
+                kind = TEXT
+            if kind == TEXT and fault("ws-text-bmp-only"):
+                message = re.sub("[\U00010000-\U0010FFFF]", "\uFFFD",
+                                 message.decode("utf-8")).encode("utf-8")
             await self.send(kind, message)
 
     async def _on_close(self, payload: bytes) -> None:
@@ -1037,6 +1075,11 @@ class WebSocketSession:
         if fault("ws-no-close-reply"):
             self.writer.transport.abort()
             return
+        if code is not None and 4000 <= code <= 4999:
+            STATE.app_closes += 1
+            if fault("ws-close-race") and STATE.app_closes % 20 == 0:
+                self.writer.transport.abort()
+                return
         if fault("ws-close-1000"):
             code = 1000
         await self.send(CLOSE, b"" if code is None else code.to_bytes(2, "big"))
