@@ -13,6 +13,7 @@ its bytes reached us, not the time the response ended.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,10 @@ class Schedule:
         return k * self.delay - self.early
 
 
+def _arrived_k(arrived: Callable[[bytes, int], bool], k: int, body: bytes) -> bool:
+    return arrived(body, k)
+
+
 def judge_pieces(ctx: Context, watch: BodyWatch, schedule: Schedule, what: str,
                  arrived: Callable[[bytes, int], bool],
                  wrong: Callable[[bytes, int], str | None], first_figure: str) -> list[float]:
@@ -155,7 +160,7 @@ def judge_pieces(ctx: Context, watch: BodyWatch, schedule: Schedule, what: str,
 
     for k in range(schedule.count):
         by = schedule.due_by(k, times[-1] if times else 0.0)
-        t = watch.until(lambda body: arrived(body, k), by)
+        t = watch.until(functools.partial(_arrived_k, arrived, k), by)
         ctx.expect(t is not None,
                    f"{what} {k} had not arrived {by:.3f} s after the request ({timeline()})",
                    f"{what} {k} by {by:.3f} s", timing=True)

@@ -76,6 +76,11 @@ FAULTS: dict[str, str] = {
     "ws-binary-sniffed": "websocket.echo-binary",
     "ws-text-bmp-only": "websocket.echo-text",
     "ws-close-race": "websocket.close",
+    "echo-cl-one-read": "bodies.content-length",
+    "echo-chunked-64k": "bodies.chunked",
+    "path-plus-as-space": "paths.escapes",
+    "path-slash-split": "paths.encoded-slash",
+    "json-hand-built": "basics.json-language",
 }
 
 # Checks whose control is another check's fault: it must break them too.
@@ -103,6 +108,8 @@ DEPENDENTS: dict[str, set[str]] = {
     "poll-no-deliver": {"longpoll.fanout", "longpoll.server-free"},
     "poll-first-only": {"longpoll.server-free"},
     "echo-cl-off-by-one": {"bodies.expect-continue"},  # its body has a Content-Length
+    # -- sharper checks (issue 8) --
+    "echo-cl-one-read": {"bodies.large"},  # 8 MiB by Content-Length, cut the same way
 }
 
 

@@ -117,6 +117,15 @@ FAULTS: dict[str, str] = {
                         " -> websocket.echo-text",
     "ws-close-race": "one closing handshake in 20 (application codes 4000-4999) ends without"
                      " a close frame -> websocket.close",
+    "echo-cl-one-read": "/echo returns only the first 64 KiB of a Content-Length body (one read)"
+                        " -> bodies.content-length",
+    "echo-chunked-64k": "/echo returns only the first 64 KiB of a chunked body"
+                        " -> bodies.chunked",
+    "path-plus-as-space": "/hello/{name} reads '+' as a space (form decoding) -> paths.escapes",
+    "path-slash-split": "%2F is decoded before routing, so it splits the path"
+                        " -> paths.encoded-slash",
+    "json-hand-built": "/api writes its JSON by string formatting, without escaping"
+                       " -> basics.json-language",
 }
 
 ACTIVE: frozenset[str] = frozenset()
@@ -522,10 +531,15 @@ async def h_api(req: Request, _: str) -> Response:
     if language is None and not fault("json-absent-null"):
         language = ""
     ctype = "text/plain; charset=utf-8" if fault("json-wrong-type") else "application/json"
-    return Response(200, [("Content-Type", ctype)], json.dumps({"language": language}).encode())
+    body = json.dumps({"language": language}).encode()
+    if fault("json-hand-built"):
+        body = ('{"language": "' + str(language) + '"}').encode("utf-8")
+    return Response(200, [("Content-Type", ctype)], body)
 
 
 async def h_hello_name(req: Request, segment: str) -> Response:
+    if fault("path-plus-as-space"):
+        segment = segment.replace("+", " ")
     raw = unquote_to_bytes(segment.encode("latin-1"))
     if fault("path-latin1"):
         name = raw.decode("latin-1")
@@ -768,6 +782,10 @@ async def h_echo(req: Request, _: str) -> Response:
         body = b""
     if req.body_kind == "length" and len(body) < MIB and fault("echo-cl-off-by-one"):
         body = body[:-1]
+    if req.body_kind == "length" and fault("echo-cl-one-read"):
+        body = body[:65536]
+    if req.body_kind == "chunked" and fault("echo-chunked-64k"):
+        body = body[:65536]
     return Response(200, [("Content-Type", "application/octet-stream")], body)
 
 
@@ -1133,6 +1151,8 @@ PREFIXED: dict[str, tuple[Handler, tuple[str, ...]]] = {
 
 
 def route(path: str) -> tuple[Handler, tuple[str, ...], str] | None:
+    if fault("path-slash-split"):
+        path = re.sub("%2[Ff]", "/", path)
     if path in EXACT:
         handler, allowed = EXACT[path]
         return handler, allowed, ""
