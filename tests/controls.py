@@ -97,7 +97,8 @@ DEPENDENTS: dict[str, set[str]] = {
     "json-wrong-type": {"basics.json-language-absent"},  # one Content-Type for both
     "405-as-404": {"methods.405-allow"},  # Allow is judged on the 405
     "path-latin1": {"paths.utf8-cjk"},
-    "stream-wrong-body": {"streaming.http10"},  # the HTTP/1.0 answer must be whole too
+    # The HTTP/1.0 answer must be whole too; streaming.incremental judges every chunk.
+    "stream-wrong-body": {"streaming.http10", "streaming.incremental"},
     "sse-bad-format": {"sse.incremental", "sse.resume"},  # no blank line, no event
     "ws-bad-accept": _THROUGH_A_CLIENT,
     "ws-text-as-binary": {"websocket.fragmented", "websocket.permessage-deflate"},  # text echoes
