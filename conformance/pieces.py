@@ -97,8 +97,8 @@ class BodyWatch:
         t = self.conn.log[-1].t if self.conn.log else 0.0
         while True:
             body, complete = self.body()
-            if done(body):
-                return t
+            if done(body):  # t is when the last bytes it needed arrived
+                return t if t <= by else None
             if complete:
                 raise NoResponse("the response ended first", body)
             if time.monotonic() >= self.t0 + by:

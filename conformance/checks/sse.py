@@ -49,7 +49,7 @@ def parse_events(stream: str) -> list[dict[str, str]]:
 
 def _events(ctx: Context, headers: dict[str, str] | None = None) -> Response:
     r = ctx.request("GET", f"/events?count={COUNT}&delay_ms={DELAY_MS}", headers,
-                    timeout=ctx.timeout + COUNT * DELAY_MS / 1000)
+                    timeout=ctx.remaining(ctx.timeout + COUNT * DELAY_MS / 1000))
     ctx.expect(r.status == 200, f"status {r.status}", "200")
     return r
 

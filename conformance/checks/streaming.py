@@ -38,7 +38,8 @@ INC = Schedule(
 
 
 def _stream(ctx: Context, version: str = "HTTP/1.1") -> Response:
-    r = ctx.request("GET", TARGET, version=version, timeout=ctx.timeout + CHUNKS * DELAY_MS / 1000)
+    r = ctx.request("GET", TARGET, version=version,
+                    timeout=ctx.remaining(ctx.timeout + CHUNKS * DELAY_MS / 1000))
     ctx.expect(r.status == 200, f"status {r.status}", "200")
     return r
 
