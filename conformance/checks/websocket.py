@@ -199,13 +199,16 @@ KEEP = 3  # exchanges kept as evidence: the first ones, and the first that went 
 # A close reply is due "as soon as practical" (RFC 6455 5.5.1); 2 s leaves room
 # for a loaded machine and bounds a server that never answers.
 CLOSE_WAIT = 2.0
-# After the close frame, nothing may follow: the first handshakes wait up to
+# After the close frame, nothing may follow: the first handshake waits up to
 # 0.5 s for stray bytes (or the server's TCP close, which ends the wait); the
-# rest 50 ms, as stray bytes follow the close frame at once when they do.
-STRAY_WAIT, STRAY_WAIT_QUICK = 0.5, 0.05
+# rest 20 ms, as stray bytes follow the close frame at once when they do.
+STRAY_WAIT, STRAY_WAIT_QUICK = 0.5, 0.02
 # Seconds of sampling at most, however slow each handshake is (a server that
 # never answers a close costs CLOSE_WAIT each): the rate is then over fewer.
 SAMPLING_BUDGET = 10.0
+# Once 90 handshakes are in and 10 of them went wrong, the verdict is certain
+# and the rate is measured well enough: stop there.
+RATE_AFTER, RATE_WRONG = 90, 10
 
 
 def _closings(ctx: Context, code: int, samples: int) -> list[str]:
@@ -219,7 +222,8 @@ def _closings(ctx: Context, code: int, samples: int) -> list[str]:
     kept_wrong = 0
     stop = time.monotonic() + ctx.remaining(SAMPLING_BUDGET)
     for i in range(samples):
-        if time.monotonic() >= stop:
+        wrong_so_far = sum(not _is_good(a) for a in answers)
+        if time.monotonic() >= stop or (i >= RATE_AFTER and wrong_so_far >= RATE_WRONG):
             break
         label = f"closing handshake {i + 1} of {samples}"
         conn, _, key = _open_raw(ctx, label, record=False)
@@ -235,7 +239,7 @@ def _closings(ctx: Context, code: int, samples: int) -> list[str]:
                 answer = (f"close {last.close_code}" if last.close_code is not None
                           else "close without a status code")
                 # Nothing may follow the close frame: the connection is over.
-                stray = conn.drain(STRAY_WAIT if i < KEEP else STRAY_WAIT_QUICK)
+                stray = conn.drain(STRAY_WAIT if i == 0 else STRAY_WAIT_QUICK)
                 if stray:
                     answer += f", then {len(stray)} stray bytes {stray[:24]!r}"
             answers.append(answer)
@@ -273,11 +277,10 @@ def close(ctx: Context) -> None:
     answers = _closings(ctx, 4000, SAMPLES)
     wrong = [a for a in answers if not _is_good(a)]
     ctx.figure("close_failure_rate", len(wrong) / max(1, len(answers)))
-    stopped = "" if len(answers) == SAMPLES else f" (stopped after {len(answers)})"
+    stopped = "" if len(answers) == SAMPLES else f" (enough to decide after {len(answers)})"
     ctx.expect(not wrong, f"{len(wrong)} of {len(answers)} closing handshakes went wrong"
                           f"{stopped}: {_tally(wrong)}")
-    ctx.expect(len(answers) == SAMPLES, f"only {len(answers)} handshakes in "
-                                        f"{SAMPLING_BUDGET:.0f} s", timing=True)
+    # A slow server gets fewer handshakes in the budget; what it answered is still judged.
     ctx.observed = f"{len(answers)} of {len(answers)} closing handshakes answered with a close frame"
 
 
