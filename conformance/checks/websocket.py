@@ -257,7 +257,6 @@ def _is_good(answer: str) -> bool:
     return answer.startswith("close") and "stray" not in answer
 
 
-
 def _tally(answers: list[str]) -> str:
     """Identical answers once, with how often they came: '9 x close 4000; 1 x no close frame'."""
     counts: dict[str, int] = {}
@@ -277,7 +276,7 @@ def close(ctx: Context) -> None:
     answers = _closings(ctx, 4000, SAMPLES)
     wrong = [a for a in answers if not _is_good(a)]
     ctx.figure("close_failure_rate", len(wrong) / max(1, len(answers)))
-    stopped = "" if len(answers) == SAMPLES else f" (enough to decide after {len(answers)})"
+    stopped = "" if len(answers) == SAMPLES else f" (sampling stopped at {len(answers)})"
     ctx.expect(not wrong, f"{len(wrong)} of {len(answers)} closing handshakes went wrong"
                           f"{stopped}: {_tally(wrong)}")
     # A slow server gets fewer handshakes in the budget; what it answered is still judged.
