@@ -155,8 +155,9 @@ SPECS: dict[str, Spec] = {
     ),
     "contract.E6": Spec(
         "Adapter contract", "E6", _CONTRACT,
-        "events id: {i}\\ndata: event {i}\\n\\n for i from 0 (or from k+1 when the request carries "
-        "Last-Event-ID: k) up to N-1, D ms apart, each flushed as produced",
+        "Server-Sent Events: 200, Content-Type: text/event-stream; events id: {i}\\ndata: event "
+        "{i}\\n\\n for i from 0 (or from k+1 when the request carries Last-Event-ID: k) up to "
+        "N-1, D ms apart, each flushed as produced",
     ),
     "rfc6455.handshake": _rfc(6455, "4.2.2", """If the server chooses to accept the incoming
         connection, it MUST reply with a valid HTTP response ... A Status-Line with a 101
@@ -318,4 +319,23 @@ SPECS: dict[str, Spec] = {
         persistent connections places no requirements on the length (or existence) of this
         timeout for either the client or the server. ... A client, server, or proxy MAY close
         the transport connection at any time."""),
+    # -- sharper checks (issue 8): the sentences these checks rest on, keyword and all --
+    "contract.E7": Spec(
+        "Adapter contract", "E7", _CONTRACT,
+        "echoes every text and binary message back unchanged with the same opcode, messages up "
+        "to 1 MiB, fragmented messages reassembled; answers pings with pongs; completes the "
+        "closing handshake echoing the client's close code",
+    ),
+    "rfc6455.http-compatible": _rfc(6455, "1.3", """The opening handshake is intended to be
+        compatible with HTTP-based server-side software and intermediaries, so that a single
+        port can be used by both HTTP clients talking to that server and WebSocket clients
+        talking to that server."""),
+    "rfc6455.extensions": _rfc(6455, "9", """WebSocket clients MAY request extensions to this
+        specification, and WebSocket servers MAY accept some or all extensions requested by the
+        client."""),
+    "rfc3986.reserved": _rfc(3986, "2.2", """URIs that differ in the replacement of a reserved
+        character with its corresponding percent-encoded octet are not equivalent.
+        Percent-encoding a reserved character, or decoding a percent-encoded octet that
+        corresponds to a reserved character, will change how the URI is interpreted by most
+        applications."""),
 }

@@ -113,6 +113,21 @@ FAULTS: dict[str, str] = {
     "slow-head-blocks-server": "slowclient.slow-head",
     "idle-blocks-server": "slowclient.idle-connection",
     "idle-kept-open": "slowclient.idle-timeout",
+    # -- sharper checks (issue 8: timing on both sides, discriminating payloads, sampling) --
+    "stream-ignores-delay": "streaming.incremental",
+    "stream-first-late": "streaming.incremental",
+    "stream-in-pairs": "streaming.incremental",
+    "sse-ignores-delay": "sse.incremental",
+    "sse-first-late": "sse.incremental",
+    "sleep-ignores-ms": "concurrency.sleep",
+    "ws-binary-sniffed": "websocket.echo-binary",
+    "ws-text-bmp-only": "websocket.echo-text",
+    "ws-close-race": "websocket.close",
+    "echo-cl-one-read": "bodies.content-length",
+    "echo-chunked-64k": "bodies.chunked",
+    "path-plus-as-space": "paths.escapes",
+    "path-slash-split": "paths.encoded-slash",
+    "json-hand-built": "basics.json-language",
 }
 
 # Checks whose control is another check's fault: it must break them too.
@@ -132,7 +147,8 @@ DEPENDENTS: dict[str, set[str]] = {
     "json-wrong-type": {"basics.json-language-absent"},  # one Content-Type for both
     "405-as-404": {"methods.405-allow"},  # Allow is judged on the 405
     "path-latin1": {"paths.utf8-cjk"},
-    "stream-wrong-body": {"streaming.http10"},  # the HTTP/1.0 answer must be whole too
+    # The HTTP/1.0 answer must be whole too; streaming.incremental judges every chunk.
+    "stream-wrong-body": {"streaming.http10", "streaming.incremental"},
     "sse-bad-format": {"sse.incremental", "sse.resume"},  # no blank line, no event
     "ws-bad-accept": _THROUGH_A_CLIENT,
     "ws-text-as-binary": {"websocket.fragmented", "websocket.permessage-deflate"},  # text echoes
@@ -165,6 +181,8 @@ SOFT: dict[str, set[str]] = {
         "wsprotocol.interleaved-message", "wsprotocol.too-big",
     },
     "ws-pong-after-message": {"wsprotocol.ping-mid-message"},
+    # -- sharper checks (issue 8) --
+    "echo-cl-one-read": {"bodies.large"},  # 8 MiB by Content-Length, cut the same way
 }
 
 

@@ -190,6 +190,31 @@ FAULTS: dict[str, str] = {
                           " -> slowclient.idle-connection",
     "idle-kept-open": "a connection that sends nothing is kept open 75 s"
                       " -> slowclient.idle-timeout (info)",
+    # -- sharper checks (issue 8: timing on both sides, discriminating payloads, sampling) --
+    "stream-ignores-delay": "/stream sends every chunk at once, ignoring delay_ms"
+                            " -> streaming.incremental",
+    "stream-first-late": "/stream waits delay_ms before the first chunk too"
+                         " -> streaming.incremental",
+    "stream-in-pairs": "/stream holds every odd chunk back until the next one exists"
+                       " -> streaming.incremental",
+    "sse-ignores-delay": "/events sends every event at once, ignoring delay_ms -> sse.incremental",
+    "sse-first-late": "/events waits delay_ms before the first event too -> sse.incremental",
+    "sleep-ignores-ms": "/sleep answers at once, without waiting -> concurrency.sleep",
+    "ws-binary-sniffed": "binary messages that are valid UTF-8 are echoed as text"
+                         " -> websocket.echo-binary",
+    "ws-text-bmp-only": "characters outside the BMP in text messages come back as U+FFFD"
+                        " -> websocket.echo-text",
+    "ws-close-race": "one closing handshake in 20 (application codes 4000-4999) ends without"
+                     " a close frame -> websocket.close",
+    "echo-cl-one-read": "/echo returns only the first 64 KiB of a Content-Length body (one read)"
+                        " -> bodies.content-length",
+    "echo-chunked-64k": "/echo returns only the first 64 KiB of a chunked body"
+                        " -> bodies.chunked",
+    "path-plus-as-space": "/hello/{name} reads '+' as a space (form decoding) -> paths.escapes",
+    "path-slash-split": "%2F is decoded before routing, so it splits the path"
+                        " -> paths.encoded-slash",
+    "json-hand-built": "/api writes its JSON by string formatting, without escaping"
+                       " -> basics.json-language",
 }
 
 ACTIVE: frozenset[str] = frozenset()
@@ -609,6 +634,7 @@ class State:
         self.no_polls = asyncio.Event()
         self.no_polls.set()
         self.upstream_lock = asyncio.Lock()
+        self.app_closes = 0  # closing handshakes with an application close code (4000-4999)
 
     def add(self, channel: str, w: Waiter) -> None:
         self.channels.setdefault(channel, []).append(w)
@@ -644,10 +670,15 @@ async def h_api(req: Request, _: str) -> Response:
     if language is None and not fault("json-absent-null"):
         language = ""
     ctype = "text/plain; charset=utf-8" if fault("json-wrong-type") else "application/json"
-    return Response(200, [("Content-Type", ctype)], json.dumps({"language": language}).encode())
+    body = json.dumps({"language": language}).encode()
+    if fault("json-hand-built"):
+        body = ('{"language": "' + str(language) + '"}').encode("utf-8")
+    return Response(200, [("Content-Type", ctype)], body)
 
 
 async def h_hello_name(req: Request, segment: str) -> Response:
+    if fault("path-plus-as-space"):
+        segment = segment.replace("+", " ")
     raw = unquote_to_bytes(segment.encode("latin-1"))
     if fault("path-latin1"):
         name = raw.decode("latin-1")
@@ -667,13 +698,17 @@ async def h_stream(req: Request, _: str) -> Response:
     async def produce() -> AsyncIterator[bytes | list[bytes]]:
         held: list[bytes] = []
         for i in range(count):
-            if i:
+            if i and not fault("stream-ignores-delay"):
                 await asyncio.sleep(delay)
-            piece = b"chunk %d\n" % i
+            if not i and fault("stream-first-late"):
+                await asyncio.sleep(delay)
+            held.append(b"chunk %d\n" % i)
             if fault("stream-buffered"):
-                held.append(piece)
-            else:
-                yield piece
+                continue
+            if fault("stream-in-pairs") and i % 2 == 1 and i + 1 < count:
+                continue  # held back until the next chunk exists
+            yield held if len(held) > 1 else held[0]
+            held = []
         if held:
             yield held
 
@@ -700,7 +735,9 @@ async def h_events(req: Request, _: str) -> Response:
     async def produce() -> AsyncIterator[bytes | list[bytes]]:
         held: list[bytes] = []
         for i in range(start, n):
-            if i > start:
+            if i > start and not fault("sse-ignores-delay"):
+                await asyncio.sleep(delay)
+            if i == start and fault("sse-first-late"):
                 await asyncio.sleep(delay)
             if fault("sse-bad-format"):
                 event = f"id:{i}\ndata: event {i}\n".encode()
@@ -755,7 +792,9 @@ async def h_publish(req: Request, channel: str) -> Response:
 
 async def h_sleep(req: Request, _: str) -> Response:
     ms = req.int_param("ms", 100, 0, 600_000)
-    if fault("sleep-blocking"):
+    if fault("sleep-ignores-ms"):
+        pass
+    elif fault("sleep-blocking"):
         time.sleep(ms / 1000)
     else:
         await asyncio.sleep(ms / 1000)
@@ -882,6 +921,10 @@ async def h_echo(req: Request, _: str) -> Response:
         body = b""
     if req.body_kind == "length" and len(body) < MIB and fault("echo-cl-off-by-one"):
         body = body[:-1]
+    if req.body_kind == "length" and fault("echo-cl-one-read"):
+        body = body[:65536]
+    if req.body_kind == "chunked" and fault("echo-chunked-64k"):
+        body = body[:65536]
     return Response(200, [("Content-Type", "application/octet-stream")], body)
 
 
@@ -1007,6 +1050,14 @@ def unmask(data: bytes, mask: bytes) -> bytes:
         return data
     key = (mask * (n // 4 + 1))[:n]
     return (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
+
+
+def is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def valid_close_code(code: int) -> bool:
@@ -1165,6 +1216,11 @@ class WebSocketSession:
                 kind = BINARY
             elif kind == BINARY and fault("ws-binary-as-text"):
                 kind = TEXT
+            elif kind == BINARY and fault("ws-binary-sniffed") and is_utf8(message):
+                kind = TEXT
+            if kind == TEXT and fault("ws-text-bmp-only"):
+                message = re.sub("[\U00010000-\U0010FFFF]", "\uFFFD",
+                                 message.decode("utf-8")).encode("utf-8")
             await self.send(kind, message)
             for ping in deferred:
                 await self.send(PONG, ping)
@@ -1193,6 +1249,11 @@ class WebSocketSession:
         if fault("ws-no-close-reply"):
             self.writer.transport.abort()
             return
+        if code is not None and 4000 <= code <= 4999:
+            STATE.app_closes += 1
+            if fault("ws-close-race") and STATE.app_closes % 20 == 0:
+                self.writer.transport.abort()
+                return
         if fault("ws-close-1000"):
             code = 1000
         await self.send(CLOSE, b"" if code is None else code.to_bytes(2, "big"))
@@ -1239,6 +1300,8 @@ PREFIXED: dict[str, tuple[Handler, tuple[str, ...]]] = {
 
 
 def route(path: str) -> tuple[Handler, tuple[str, ...], str] | None:
+    if fault("path-slash-split"):
+        path = re.sub("%2[Ff]", "/", path)
     if path in EXACT:
         handler, allowed = EXACT[path]
         return handler, allowed, ""

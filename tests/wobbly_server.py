@@ -1,20 +1,23 @@
-"""A server whose /sleep blocks for its first five requests and overlaps afterwards.
+"""A server whose /sleep queues its first five requests and overlaps afterwards.
 
 The control for re-runs: a timing check against it misses once, passes on the
-re-run, and must come out ``flaky``, never ``pass``.
+re-run, and must come out ``flaky``, never ``pass``. The first five queue on a
+lock rather than blocking the loop, so the re-run (which starts while they are
+still queued, as the check decides at its pass line) is served at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import time
 
 served = 0
+queue: asyncio.Lock | None = None
 
 
 async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    global served
+    global served, queue
+    queue = queue or asyncio.Lock()
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -24,7 +27,8 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> 
                 ms = int(target.split("=")[1])
                 served += 1
                 if served <= 5:
-                    time.sleep(ms / 1000)  # blocks the loop: the first run queues
+                    async with queue:  # the first run queues
+                        await asyncio.sleep(ms / 1000)
                 else:
                     await asyncio.sleep(ms / 1000)
                 body = f"slept {ms}".encode()

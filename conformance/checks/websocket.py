@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -42,31 +43,36 @@ def _client(ctx: Context, compression: str | None = None) -> Iterator[ClientConn
         raise Unmet("", f"{type(e).__name__}: {e}") from None
 
 
-def _echo(ctx: Context, message: str | bytes, label: str) -> None:
+def _echo(ctx: Context, messages: list[str | bytes], label: str) -> None:
+    """Send each message in turn on one connection; each must come back unchanged, same type."""
     with _client(ctx) as ws:
-        ws.send(message)
-        got = ws.recv(timeout=ctx.timeout)
-        ctx.note(label, f"sent {type(message).__name__} of {len(message)}; "
-                        f"received {type(got).__name__} of {len(got)}")
-        same_type = isinstance(got, type(message))
-        ctx.expect(same_type and got == message,
-                   f"received {'text' if isinstance(got, str) else 'binary'} "
-                   f"of {len(got)}: {got[:40]!r}")
+        for message in messages:
+            ws.send(message)
+            got = ws.recv(timeout=ctx.remaining())
+            kind = "text" if isinstance(message, str) else "binary"
+            ctx.note(label, f"sent {kind} of {len(message)}: {message[:40]!r}; received "
+                            f"{'text' if isinstance(got, str) else 'binary'} of {len(got)}")
+            same_type = isinstance(got, type(message))
+            ctx.expect(same_type and got == message,
+                       f"for the {kind} message {message[:40]!r}: received "
+                       f"{'text' if isinstance(got, str) else 'binary'} of {len(got)}: "
+                       f"{got[:40]!r}")
 
 
-def _open_raw(ctx: Context, label: str) -> tuple[Connection, Response, str]:
-    """Handshake by hand; the caller closes the connection."""
+def _open_raw(ctx: Context, label: str, record: bool = True) -> tuple[Connection, Response, str]:
+    """Handshake by hand; the caller closes the connection (and records it if not ``record``)."""
     key = new_key()
     request = handshake_request(ctx.authority, key)
-    conn = ctx.connect()
+    conn = ctx.connect(ctx.remaining())
     try:
         conn.send(request)
         head = conn.read_head()
         ctx.expect(head.status == 101, head.summary(), "101 Switching Protocols")
     except BaseException:
         conn.close()
+        ctx.record(label, request, conn)
         raise
-    finally:
+    if record:
         ctx.record(label, request, conn)
     return conn, head, key
 
@@ -89,28 +95,42 @@ def handshake(ctx: Context) -> None:
         conn.close()
 
 
+# Text that only a real UTF-8 round trip keeps: two- and three-byte sequences,
+# a character outside the Basic Multilingual Plane (four bytes; a UCS-2 or
+# CESU-8 path mangles it), and a NUL (a C-string path cuts there).
+TEXTS = ["héllo, wörld ✓", "𝄞 clef and 🎉 party, outside the BMP", "before\x00after NUL"]
+# Binary that text handling cannot carry: never valid UTF-8 (NUL, 0xFF, a lone
+# continuation byte 0x80, all 256 values), and binary that happens to be valid
+# UTF-8 (a server that picks the opcode from the content sends it back as text).
+BINARIES = [b"\x00\xff\x80" + bytes(range(256)) * 4 + b"\xc3", b"valid UTF-8, sent as binary"]
+
+
 @check(
     id="websocket.echo-text", title="A text message is echoed as text", severity=MUST,
-    endpoint="E7", spec="rfc6455.data", expect="the same text back in a text message",
+    endpoint="E7", spec="contract.E7",
+    expect="each of three non-ASCII text messages (one outside the BMP, one with NUL) back "
+           "unchanged as text",
 )
 def echo_text(ctx: Context) -> None:
-    _echo(ctx, "héllo, wörld ✓", "text message")
+    _echo(ctx, list(TEXTS), "text message")
 
 
 @check(
     id="websocket.echo-binary", title="A binary message is echoed as binary", severity=MUST,
-    endpoint="E7", spec="rfc6455.data", expect="the same bytes back in a binary message",
+    endpoint="E7", spec="contract.E7",
+    expect="a binary message that is not UTF-8 (NUL, 0xFF, 0x80) and one that is, both back "
+           "unchanged as binary",
 )
 def echo_binary(ctx: Context) -> None:
-    _echo(ctx, bytes(range(256)) * 4, "binary message")
+    _echo(ctx, list(BINARIES), "binary message")
 
 
 @check(
-    id="websocket.large-message", title="A 1 MiB message is echoed", severity=SHOULD,
-    endpoint="E7", spec="rfc6455.data", expect="1 MiB binary message echoed unchanged",
+    id="websocket.large-message", title="A 1 MiB message is echoed", severity=MUST,
+    endpoint="E7", spec="contract.E7", expect="1 MiB binary message echoed unchanged",
 )
 def large_message(ctx: Context) -> None:
-    _echo(ctx, bytes(i % 251 for i in range(MIB)), "1 MiB binary message")
+    _echo(ctx, [bytes(i % 251 for i in range(MIB))], "1 MiB binary message")
 
 
 @check(
@@ -167,39 +187,74 @@ def ping_pong(ctx: Context) -> None:
         ctx.expect(answered, f"no matching pong within {ctx.timeout:.0f} s")
 
 
-CLOSINGS = 10
+# A race in the closing handshake (a close frame that sometimes never comes)
+# must show on every run. 90 handshakes would catch a steady 5 % failure rate
+# with 99 % probability (1 - 0.95**90 > 0.99), but a real race is not steady:
+# one WebSocket extension under a threaded server lost 0, 1, 0, 7 and 5 close
+# frames in five runs of 90, and 31 to 148 in five runs of 300, which take
+# about 0.5 s each. 300 also catch a steady 1 % rate with 95 % probability.
+SAMPLES = 300
+CODE_SAMPLES = 10  # the code echoed is not a race: a few handshakes show it
+KEEP = 3  # exchanges kept as evidence: the first ones, and the first that went wrong
+# A close reply is due "as soon as practical" (RFC 6455 5.5.1); 2 s leaves room
+# for a loaded machine and bounds a server that never answers.
+CLOSE_WAIT = 2.0
+# After the close frame, nothing may follow: the first handshake waits up to
+# 0.5 s for stray bytes (or the server's TCP close, which ends the wait); the
+# rest 20 ms, as stray bytes follow the close frame at once when they do.
+STRAY_WAIT, STRAY_WAIT_QUICK = 0.5, 0.02
+# Seconds of sampling at most, however slow each handshake is (a server that
+# never answers a close costs CLOSE_WAIT each): the rate is then over fewer.
+SAMPLING_BUDGET = 10.0
+# Once 90 handshakes are in and 10 of them went wrong, the verdict is certain
+# and the rate is measured well enough: stop there.
+RATE_AFTER, RATE_WRONG = 90, 10
 
 
-def _closings(ctx: Context, code: int) -> list[str]:
-    """What the server answered our close with, in several closing handshakes in a row.
+def _closings(ctx: Context, code: int, samples: int) -> list[str]:
+    """What the server answered our close with, in up to ``samples`` closing handshakes.
 
-    Raw frames, so the wire log shows exactly what came back. One handshake
-    can succeed by luck of scheduling; ten in a row make a server that
-    sometimes drops the connection without a close frame visible. Each answer
-    is "close N", or what arrived instead.
+    Raw frames, so the wire log shows exactly what came back. Each answer is
+    "close N", or what arrived instead. Only a few exchanges are kept as
+    evidence: the first ones, and the first ones that went wrong.
     """
     answers: list[str] = []
-    for i in range(CLOSINGS):
-        conn, _, _ = _open_raw(ctx, f"closing handshake {i + 1} of {CLOSINGS}")
+    kept_wrong = 0
+    stop = time.monotonic() + ctx.remaining(SAMPLING_BUDGET)
+    for i in range(samples):
+        wrong_so_far = sum(not _is_good(a) for a in answers)
+        if time.monotonic() >= stop or (i >= RATE_AFTER and wrong_so_far >= RATE_WRONG):
+            break
+        label = f"closing handshake {i + 1} of {samples}"
+        conn, _, key = _open_raw(ctx, label, record=False)
+        sent = encode_frame(TEXT, b"bye soon") + encode_frame(CLOSE, struct.pack("!H", code) + b"bye")
         try:
-            conn.send(encode_frame(TEXT, b"bye soon"), restart_clock=False)
-            conn.send(encode_frame(CLOSE, struct.pack("!H", code) + b"bye"), restart_clock=False)
+            conn.send(sent, restart_clock=False)
             try:
-                frames = _frames_until(conn, ctx.timeout, lambda fs: False)
+                frames = _frames_until(conn, ctx.remaining(CLOSE_WAIT), lambda fs: False)
             except Unmet as e:
-                answers.append(f"no close frame ({e.observed})")
-                continue
-            last = frames[-1]
-            answer = (f"close {last.close_code}" if last.close_code is not None
-                      else "close without a status code")
-            # Nothing may follow the close frame: the connection is over.
-            stray = conn.drain(0.5)
-            if stray:
-                answer += f", then {len(stray)} stray bytes {stray[:24]!r}"
+                answer = f"no close frame ({e.observed})"
+            else:
+                last = frames[-1]
+                answer = (f"close {last.close_code}" if last.close_code is not None
+                          else "close without a status code")
+                # Nothing may follow the close frame: the connection is over.
+                stray = conn.drain(STRAY_WAIT if i == 0 else STRAY_WAIT_QUICK)
+                if stray:
+                    answer += f", then {len(stray)} stray bytes {stray[:24]!r}"
             answers.append(answer)
         finally:
             conn.close()
+        wrong = not _is_good(answer)
+        if i < KEEP or (wrong and kept_wrong < KEEP):
+            kept_wrong += wrong
+            ctx.record(f"{label}: {answer}"[:200], handshake_request(ctx.authority, key) + sent,
+                       conn)
     return answers
+
+
+def _is_good(answer: str) -> bool:
+    return answer.startswith("close") and "stray" not in answer
 
 
 def _tally(answers: list[str]) -> str:
@@ -212,24 +267,30 @@ def _tally(answers: list[str]) -> str:
 
 @check(
     id="websocket.close", title="A close frame is answered with a close frame",
-    timing=True, severity=MUST,
-    endpoint="E7", spec="rfc6455.close",
-    expect=f"a close frame in reply to ours and nothing after it, in each of {CLOSINGS} "
-           "closing handshakes",
+    severity=MUST, endpoint="E7", spec="rfc6455.close",
+    expect=f"a close frame in reply to ours and nothing after it, in each of {SAMPLES} closing "
+           "handshakes",
 )
 def close(ctx: Context) -> None:
-    answers = _closings(ctx, 4000)
-    wrong = [a for a in answers if not a.startswith("close") or "stray" in a]
-    ctx.expect(not wrong, f"{len(wrong)} of {CLOSINGS} handshakes went wrong: {_tally(wrong)}")
+    """A race shows as a rate: the evidence says how many handshakes of how many went wrong."""
+    answers = _closings(ctx, 4000, SAMPLES)
+    wrong = [a for a in answers if not _is_good(a)]
+    ctx.figure("close_failure_rate", len(wrong) / max(1, len(answers)))
+    stopped = "" if len(answers) == SAMPLES else f" (sampling stopped at {len(answers)})"
+    ctx.expect(not wrong, f"{len(wrong)} of {len(answers)} closing handshakes went wrong"
+                          f"{stopped}: {_tally(wrong)}")
+    # A slow server gets fewer handshakes in the budget; what it answered is still judged.
+    ctx.observed = f"{len(answers)} of {len(answers)} closing handshakes answered with a close frame"
 
 
 @check(
     id="websocket.close-code", title="The closing handshake echoes the client's status code",
-    timing=True, severity=SHOULD, endpoint="E7", spec="rfc6455.close",
-    expect=f"close code 4000 echoed in every close frame of {CLOSINGS} closing handshakes",
+    severity=INFO, endpoint="E7", spec="rfc6455.close",
+    expect=f"close code 4000 echoed in every close frame of {CODE_SAMPLES} closing handshakes",
 )
 def close_code(ctx: Context) -> None:
-    answers = _closings(ctx, 4000)
+    """RFC 6455 5.5.1 says only that an endpoint "typically echos" the code: info."""
+    answers = _closings(ctx, 4000, CODE_SAMPLES)
     # Judged on the close frames that came back; a missing one is websocket.close's verdict.
     codes = [a.split(",")[0] for a in answers if a.startswith("close")]
     ctx.expect(bool(codes), _tally(answers), "a close frame to judge")
@@ -269,23 +330,32 @@ def invalid_utf8(ctx: Context) -> None:
 
 
 @check(
-    id="websocket.no-upgrade", title="A plain GET on the WebSocket route is refused, not crashed",
-    severity=MUST, endpoint="E7", spec="rfc6455.bad-handshake",
+    id="websocket.no-upgrade", title="A plain GET on the WebSocket route: what it answers",
+    severity=INFO, endpoint="E7", spec="rfc6455.http-compatible",
     expect="the WebSocket route refuses a GET without Upgrade with a 4xx, and GET / still answers",
 )
 def no_upgrade(ctx: Context) -> None:
-    """The route must be a WebSocket route first: a server without one has nothing to refuse."""
+    """A plain GET is an ordinary HTTP request, not a malformed handshake.
+
+    RFC 6455 4.2.1's MUST (answer a bad handshake with an HTTP error) is about
+    a request that is a handshake; a GET without Upgrade is one an HTTP client
+    may send to the same port (1.3), and no sentence says what it gets. So this
+    shows, as info, whether the route refuses it with a 4xx or serves a page;
+    a server that falls over on it is an error, whatever the severity.
+    The route must be a WebSocket route first: a server without one has nothing to refuse.
+    """
     conn, _, _ = _open_raw(ctx, "opening handshake (the route is a WebSocket route)")
     conn.close()
     r = ctx.request("GET", "/ws")
     after = ctx.request("GET", "/")
+    ctx.expect(after.status == 200, f"GET /ws answered {r.status}; GET / then answered "
+                                    f"{after.status}", "GET / still answers 200")
     ctx.expect(400 <= r.status < 500, f"GET /ws answered {r.status}")
-    ctx.expect(after.status == 200, f"GET / then answered {after.status}")
 
 
 @check(
     id="websocket.permessage-deflate", title="permessage-deflate is negotiated when offered",
-    severity=INFO, endpoint="E7", spec="rfc7692.negotiation",
+    severity=INFO, endpoint="E7", spec="rfc6455.extensions",
     expect="Sec-WebSocket-Extensions: permessage-deflate in the 101, and echo still works",
 )
 def permessage_deflate(ctx: Context) -> None:
