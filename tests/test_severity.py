@@ -37,7 +37,18 @@ SENTENCE: dict[str, str] = {
     # RFC 6455 5.5.1 also holds the MUST to answer a Close; echoing the code is "typically".
     "websocket.close-code": "(When sending a Close frame in response, the endpoint typically "
                             "echos the status code it received.)",
+    # RFC 9112 6.1: rejecting is a MAY; closing the connection afterwards is the MUST.
+    "framing.cl-te": "Regardless, the server MUST close the connection after responding to such "
+                     "a request to avoid the potential attacks.",
+    # RFC 6455 5.1: closing is the MUST; the Close 1002 before it is a MAY.
+    "wsprotocol.unmasked": "The server MUST close the connection upon receiving a frame that is "
+                           "not masked.",
 }
+
+# A Spec whose source is a stated behaviour rather than a quoted sentence (its
+# source says "no RFC sentence"): nothing normative stands behind it, so the
+# check may be a should or info, never a must.
+STATED = "no RFC sentence"
 
 # check id -> (severity, why): contract checks that are not a must.
 CONTRACT_MARKED: dict[str, tuple[Severity, str]] = {}
@@ -56,6 +67,9 @@ def expected_severity(c: Check) -> Severity:
         levels = keyword_severity(sentence)
     elif c.spec.source == CONTRACT:
         return CONTRACT_MARKED.get(c.id, ("must", ""))[0]
+    elif STATED in c.spec.source:
+        assert c.severity != "must", f"{c.id}: a stated behaviour cannot make a must"
+        return c.severity
     else:
         levels = keyword_severity(c.spec.text)
     assert len(levels) == 1, (
