@@ -66,6 +66,18 @@ FAULTS: dict[str, str] = {
     "accept-missing-host": "malformed.missing-host",
     "accept-space-before-colon": "malformed.space-before-colon",
     "accept-bad-request-line": "malformed.bad-request-line",
+    # connection, disconnect, compression.stream, longpoll state (issue 8)
+    "poll-wakes-other-channels": "longpoll.isolation",
+    "poll-keeps-answered-waiter": "longpoll.answered-leaves",
+    "poll-keeps-timed-out-waiter": "longpoll.timeout-leaves",
+    "poll-timeout-late": "longpoll.timeout",
+    "poll-leaks-disconnected": "disconnect.longpoll",
+    "upstream-cached": "upstream.fanout",
+    "upstream-keeps-calls": "disconnect.upstream",
+    "gzip-buffers-stream": "compression.stream",
+    "pipelining-out-of-order": "connection.pipelining",
+    "close-after-each": "connection.persistent",
+    "http10-keeps-open": "connection.http10-close",
 }
 
 # Checks whose control is another check's fault: it must break them too.
@@ -93,7 +105,18 @@ DEPENDENTS: dict[str, set[str]] = {
     "poll-no-deliver": {"longpoll.fanout", "longpoll.server-free"},
     "poll-first-only": {"longpoll.server-free"},
     "echo-cl-off-by-one": {"bodies.expect-continue"},  # its body has a Content-Length
+    # connection, disconnect, compression.stream, longpoll state (issue 8)
+    # A publish on an empty channel (the probe) wakes the poll already waiting.
+    "poll-wakes-other-channels": {"longpoll.fanout"},
+    "poll-timeout-late": {"longpoll.timeout-leaves"},  # its poll times out too
+    # The upstream counts the calls: made-up or cached items are not asked for.
+    "upstream-cached": {"upstream.concurrent-clients"},
+    "upstream-fake": {"upstream.fanout", "upstream.concurrent-clients"},
+    # Without a persistent connection there is no pipeline to judge (unsupported).
+    "close-after-each": {"connection.pipelining"},
 }
+DEPENDENTS["poll-no-deliver"] |= {"longpoll.isolation", "longpoll.answered-leaves"}
+DEPENDENTS["poll-timeout-200"] = {"longpoll.timeout-leaves"}
 
 
 def run_reference(fault: str | None, select: str | None = None,
