@@ -106,16 +106,18 @@ DEPENDENTS: dict[str, set[str]] = {
     "poll-first-only": {"longpoll.server-free"},
     "echo-cl-off-by-one": {"bodies.expect-continue"},  # its body has a Content-Length
     # connection, disconnect, compression.stream, longpoll state (issue 8)
-    # A publish on an empty channel (the probe) wakes the poll already waiting.
-    "poll-wakes-other-channels": {"longpoll.fanout"},
+    # The publish that proves disconnect.longpoll's polls wait wakes them all.
+    "poll-wakes-other-channels": {"disconnect.longpoll"},
     "poll-timeout-late": {"longpoll.timeout-leaves"},  # its poll times out too
     # The upstream counts the calls: made-up or cached items are not asked for.
-    "upstream-cached": {"upstream.concurrent-clients"},
-    "upstream-fake": {"upstream.fanout", "upstream.concurrent-clients"},
+    "upstream-cached": {"upstream.concurrent-clients", "disconnect.upstream"},
+    "upstream-fake": {"upstream.fanout", "upstream.concurrent-clients", "disconnect.upstream"},
     # Without a persistent connection there is no pipeline to judge (unsupported).
     "close-after-each": {"connection.pipelining"},
 }
-DEPENDENTS["poll-no-deliver"] |= {"longpoll.isolation", "longpoll.answered-leaves"}
+# ("-k longpoll" and "-k upstream" also select disconnect.longpoll and disconnect.upstream.)
+DEPENDENTS["poll-no-deliver"] |= {"longpoll.isolation", "longpoll.answered-leaves",
+                                  "disconnect.longpoll"}
 DEPENDENTS["poll-timeout-200"] = {"longpoll.timeout-leaves"}
 
 

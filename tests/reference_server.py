@@ -707,9 +707,6 @@ async def h_upstream(req: Request, _: str) -> Response:
     n = req.int_param("n", 1, 0, 1000)
     if fault("upstream-fake"):
         items: list[object] = [{"item": i} for i in range(n)]
-    elif fault("upstream-one-at-a-time"):
-        async with STATE.upstream_lock:
-            items = await fetch_items(n)
     else:
         items = await unless_client_leaves(req, fetch_items(n))
     return Response(200, [("Content-Type", "application/json")],
@@ -743,6 +740,13 @@ async def upstream_item(path: str) -> object:
 
 
 async def fetch_items(n: int) -> list[object]:
+    if fault("upstream-one-at-a-time"):
+        async with STATE.upstream_lock:
+            return await fetch_paths(n)
+    return await fetch_paths(n)
+
+
+async def fetch_paths(n: int) -> list[object]:
     paths = [f"/item/{i}" for i in range(n)]
     try:
         if fault("upstream-sequential"):

@@ -15,8 +15,10 @@ from __future__ import annotations
 import gzip
 import importlib
 import zlib
+from collections.abc import Callable
 from typing import Protocol
 
+from conformance.checks.sse import parse_events
 from conformance.model import MUST, SHOULD, CannotRun, Context, check
 from conformance.wire import Response
 
@@ -145,35 +147,45 @@ def _decoder(coding: str) -> _Decoder:
                     "cannot decode as it arrives")
 
 
-def _decodable(ctx: Context, r: Response, marks: list[bytes]) -> list[float | None]:
-    """When each mark (in order) first appears in the decoded body, from the pieces' arrivals."""
+def _decodable(ctx: Context, r: Response, complete: Callable[[bytes], int],
+               count: int) -> list[float | None]:
+    """When each of ``count`` pieces became decodable: the arrival time of the
+    bytes after which ``complete(decoded so far)`` first counted it."""
     coding = (r.header("content-encoding") or "").strip().lower()
     decoder = _decoder(coding)
-    text, times, found = b"", [], 0
+    text, times = b"", list[float | None]()
     for piece in r.pieces:
         try:
             text += decoder.decompress(piece.data)
         except zlib.error as e:
             ctx.expect(False, f"the {coding} body does not decode: {e}", f"a valid {coding} body")
-        norm = text.replace(b"\r\n", b"\n")  # SSE allows CRLF line ends
-        while found < len(marks) and marks[found] in norm[_after(norm, marks, found):]:
-            times.append(piece.t)
-            found += 1
-    return times + [None] * (len(marks) - found)
+        times += [piece.t] * (min(complete(text), count) - len(times))
+    return times + [None] * (count - len(times))
 
 
-def _after(text: bytes, marks: list[bytes], found: int) -> int:
-    """Where the search for mark ``found`` starts: after the previous mark."""
-    pos = 0
-    for m in marks[:found]:
-        pos = text.index(m, pos) + len(m)
-    return pos
+def _chunks(text: bytes) -> int:
+    """How many of chunk 0\\n, chunk 1\\n, ... are complete, in order."""
+    lines = text.split(b"\n")[:-1]
+    n = 0
+    while n < len(lines) and lines[n] == b"chunk %d" % n:
+        n += 1
+    return n
 
 
-def _judge_stream(ctx: Context, what: str, r: Response, marks: list[bytes]) -> str:
+def _events(text: bytes) -> int:
+    """How many of events 0, 1, ... the event-stream interpretation has dispatched."""
+    events = parse_events(text.decode("utf-8", errors="replace"))
+    n = 0
+    while n < len(events) and events[n]["data"] == f"event {n}":
+        n += 1
+    return n
+
+
+def _judge_stream(ctx: Context, what: str, r: Response, complete: Callable[[bytes], int]) -> str:
     ctx.expect(r.status == 200, f"{what} answered {r.status}", "200")
     coding = r.header("content-encoding") or "identity"
-    times = _decodable(ctx, r, marks)
+    marks = range(PIECES)
+    times = _decodable(ctx, r, complete, PIECES)
     arrived = ", ".join(f"{p.t:.3f}s {len(p.data)}B" for p in r.pieces[:12])
     shown = ", ".join("never" if t is None else f"{t:.3f}s" for t in times)
     ctx.expect(None not in times, f"{what} ({coding}): pieces decodable at {shown}; "
@@ -216,9 +228,8 @@ def stream(ctx: Context) -> None:
     wait = ctx.timeout + PIECES * PIECE_DELAY_MS / 1000
     body = ctx.request("GET", f"/stream?chunks={PIECES}&delay_ms={PIECE_DELAY_MS}", headers,
                        label="GET /stream, Accept-Encoding: gzip", timeout=wait)
-    seen = [_judge_stream(ctx, "GET /stream", body, [b"chunk %d\n" % i for i in range(PIECES)])]
+    seen = [_judge_stream(ctx, "GET /stream", body, _chunks)]
     events = ctx.request("GET", f"/events?count={PIECES}&delay_ms={PIECE_DELAY_MS}", headers,
                          label="GET /events, Accept-Encoding: gzip", timeout=wait)
-    seen.append(_judge_stream(ctx, "GET /events", events,
-                              [b"data: event %d\n\n" % i for i in range(PIECES)]))
+    seen.append(_judge_stream(ctx, "GET /events", events, _events))
     ctx.observed = "; ".join(seen)

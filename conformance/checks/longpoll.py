@@ -40,6 +40,10 @@ from conformance.wire import Connection, Exchange, NoResponse, Response, build_r
 
 HOLD_MS = 3000
 PROMPT_S = 1.0
+# The first poll of a check is a throwaway held just past PROMPT_S: a server
+# that cannot answer a publish while it waits is seen at once, and is left
+# with a poll that ends 0.2 s later, not with the check's 3 s ones.
+THROWAWAY_MS = 1200
 # How long we keep publishing until the poll we sent is waiting: half its hold.
 REGISTER_S = HOLD_MS / 1000 / 2
 TIMEOUT_MS = 300
@@ -142,6 +146,16 @@ def publish(ctx: Context, channel: str, message: bytes, *, label: str | None = N
         return 0
 
 
+def free_while_polling(ctx: Context) -> None:
+    """One throwaway poll, then a probe: the server answers a publish while a poll waits.
+
+    Every check that needs a poll waiting while it publishes begins here, so
+    a server that one poll ties up fails in about PROMPT_S, whichever check
+    it is, rather than with a queue of the check's polls behind it."""
+    Poll(ctx, new_channel(), THROWAWAY_MS)
+    probe(ctx, 1)
+
+
 def probe(ctx: Context, waiting: int) -> None:
     """A publish on a channel nobody polls: answered promptly, reaching 0, while polls wait."""
     delivered = publish(ctx, new_channel(), b"probe", label="POST /publish on an empty channel",
@@ -188,6 +202,7 @@ def _settle() -> None:
 )
 def deliver(ctx: Context) -> None:
     wait_idle(ctx)
+    free_while_polling(ctx)
     channel, message = new_channel(), b"hello " + uuid.uuid4().hex.encode()
     poll = Poll(ctx, channel)
     delivered, published = publish_until_delivered(ctx, channel, message)
@@ -205,9 +220,8 @@ def deliver(ctx: Context) -> None:
 def fanout(ctx: Context) -> None:
     wait_idle(ctx)
     channel, message = new_channel(), b"all " + uuid.uuid4().hex.encode()
-    polls = [Poll(ctx, channel)]
-    probe(ctx, 1)
-    polls += [Poll(ctx, channel) for _ in range(2)]
+    free_while_polling(ctx)
+    polls = [Poll(ctx, channel) for _ in range(3)]
     _settle()
     delivered, published = publish_until_delivered(ctx, channel, message)
     ctx.expect(delivered == 3, f"one publish reached {delivered} of 3 waiting polls")
@@ -230,6 +244,7 @@ def isolation(ctx: Context) -> None:
     counts 2; the single publish on A afterwards proves that A's poll was
     still waiting and gets A's own message."""
     wait_idle(ctx)
+    free_while_polling(ctx)
     a, b = new_channel(), new_channel()
     msg_a, msg_b = b"for A " + uuid.uuid4().hex.encode(), b"for B " + uuid.uuid4().hex.encode()
     poll_a = Poll(ctx, a)
@@ -259,6 +274,7 @@ def isolation(ctx: Context) -> None:
 )
 def answered_leaves(ctx: Context) -> None:
     wait_idle(ctx)
+    free_while_polling(ctx)
     channel, message = new_channel(), b"once " + uuid.uuid4().hex.encode()
     poll = Poll(ctx, channel)
     delivered, published = publish_until_delivered(ctx, channel, message)
@@ -325,18 +341,19 @@ def timeout_leaves(ctx: Context) -> None:
 @check(
     id="longpoll.server-free", title="Waiting polls do not tie the server up", severity=MUST,
     endpoint="E8", spec="contract.E8", timing=True, waits_s=0.3,
-    expect=f"with 1, then 5 polls waiting, GET / answers within {PROMPT_S:.0f} s; a publish "
-           "then reaches all 5",
+    expect=f"with 1, then 5 more polls waiting, GET / answers within {PROMPT_S:.0f} s; a "
+           "publish then reaches all 5",
 )
 def server_free(ctx: Context) -> None:
-    """GET / is asked after the first poll and again after the fifth, each
-    bounded by PROMPT_S: a server that one poll ties up fails at once, with
-    one poll left behind rather than five."""
+    """GET / is asked while a throwaway poll waits and again after the five,
+    each bounded by PROMPT_S: a server that one poll ties up fails at once,
+    with a short poll left behind rather than five long ones."""
     wait_idle(ctx)
     channel, waiting = new_channel(), 5
-    polls = [Poll(ctx, channel)]
+    Poll(ctx, new_channel(), THROWAWAY_MS)
     took = _root_within(ctx, 1)
-    polls += [Poll(ctx, channel) for _ in range(waiting - 1)]
+    for _ in range(waiting):
+        Poll(ctx, channel)
     _settle()
     took = max(took, _root_within(ctx, waiting))
     ctx.figure("root_while_polling_s", took)
