@@ -73,7 +73,7 @@ def longpoll(ctx: Context) -> None:
     A server on an event loop sees a closed connection within milliseconds;
     one that asks "is my client gone?" between waits needs that interval; the
     last publish, 2 s after the close, leaves room for both on a loaded
-    2-core machine (Starlette's recipe asks every 0.1 s), and comes well
+    2-core machine (a recipe that asks every 0.1 s is common), and comes well
     before the polls' own 6 s timeout."""
     with released(ctx):
         wait_idle(ctx)

@@ -191,8 +191,15 @@ def free_while_polling(ctx: Context) -> None:
     publish goes to the throwaway's own channel, so that once it is reached
     the throwaway no longer holds a thread of a server that has few."""
     channel = new_channel()
-    Poll(ctx, channel, THROWAWAY_MS)
-    publish_until_delivered(ctx, channel, b"probe", why=" while 1 poll waited")
+    throwaway = Poll(ctx, channel, THROWAWAY_MS)
+    reached, _ = publish_until_delivered(ctx, channel, b"probe", why=" while 1 poll waited")
+    # Reached, or the publishes only came once the poll was over: then nothing
+    # shows that the server answers a publish while a poll waits.
+    early = throwaway.answer(0)
+    ctx.expect(reached == 1, f"the publishes on a waiting poll's channel reached {reached} "
+               f"(the poll answered {early.status if early else 'nothing'} after "
+               f"{time.monotonic() - throwaway.sent:.3f} s)",
+               "a publish answered while a poll waits, reaching it", timing=True)
 
 
 def publish_until_delivered(ctx: Context, channel: str, message: bytes,
