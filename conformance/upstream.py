@@ -225,7 +225,10 @@ class Upstream:
                 read = asyncio.ensure_future(reader.read(65536))
                 done, _ = await asyncio.wait({sleep, read}, return_when=asyncio.FIRST_COMPLETED)
                 if read not in done:
+                    # Wait for the cancelled read to let go of the reader (its bytes,
+                    # if any came, stay in the reader's buffer for the next request).
                     read.cancel()
+                    await asyncio.gather(read, return_exceptions=True)
                     return False
                 try:
                     data = read.result()
@@ -278,7 +281,7 @@ class Upstream:
                 if match and gone:
                     return
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError,
-                asyncio.CancelledError, ValueError):
+                asyncio.CancelledError, ValueError, RuntimeError):
             pass
         finally:
             writer.close()

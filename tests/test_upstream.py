@@ -93,3 +93,13 @@ def test_a_window_waits_for_leftover_calls_and_keeps_them_out(up: Upstream) -> N
         assert settled.leftover == 0
         assert late.result()[0] == 200
     assert up.snapshot(w).received == 0 and up.snapshot(settled).received == 0
+
+
+def test_a_kept_alive_connection_serves_one_call_after_another(up: Upstream) -> None:
+    w = up.window(delay=0.05)
+    with Connection("127.0.0.1", up.port, 5.0) as conn:
+        for i in range(3):
+            conn.send(build_request("GET", f"/item/{i}", f"127.0.0.1:{up.port}"))
+            r = conn.read_response()
+            assert (r.status, json.loads(r.body)) == (200, {"item": i})
+    assert up.snapshot(w).paths() == ["/item/0", "/item/1", "/item/2"]
