@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 ITEM = re.compile(rb"^GET /item/(\d+) HTTP/1\.[01]$")
 MAX_HEAD = 64 * 1024
+# A window opens once the upstream has been quiet this long (see Upstream.window).
+QUIET_S = 0.1
 
 
 @dataclass
@@ -96,6 +98,7 @@ class Upstream:
         self.in_flight = 0
         self.max_in_flight = 0
         self._window = Window(time.monotonic(), delay)
+        self._last_change = 0.0
         self._changed = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
@@ -139,14 +142,21 @@ class Upstream:
     def window(self, delay: float | None = None, settle: float = 0.0) -> Window:
         """Open a fresh window, after waiting up to ``settle`` s for leftover calls to end.
 
-        ``delay`` (default: the upstream's own) is the delay of the calls that
-        arrive in this window. A leftover call still in flight after ``settle``
-        is counted in ``Window.leftover``; it stays out of the new window.
+        Leftovers have ended when nothing is in flight and nothing has arrived
+        or ended for QUIET_S (a server that calls one item after another
+        starts the next within milliseconds of the last). ``delay`` (default:
+        the upstream's own) is the delay of the calls that arrive in this
+        window. A leftover call still in flight after ``settle`` is counted in
+        ``Window.leftover``; it stays out of the new window.
         """
         end = time.monotonic() + settle
         with self._changed:
-            while self.in_flight and time.monotonic() < end:
-                self._changed.wait(end - time.monotonic())
+            while time.monotonic() < end:
+                quiet_until = self._last_change + QUIET_S
+                if not self.in_flight and time.monotonic() >= quiet_until:
+                    break
+                self._changed.wait(max(0.001, min(end, quiet_until if not self.in_flight
+                                                  else end) - time.monotonic()))
             self.received = 0
             self.max_in_flight = self.in_flight
             self._window = Window(time.monotonic(), self.delay if delay is None else delay,
@@ -194,6 +204,7 @@ class Upstream:
             self.received += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._last_change = time.monotonic()
             self._changed.notify_all()
             return call, window
 
@@ -203,6 +214,7 @@ class Upstream:
                 call.answered = time.monotonic()
             window.in_flight -= 1
             self.in_flight -= 1
+            self._last_change = time.monotonic()
             self._changed.notify_all()
 
     def _dropped(self, call: Call) -> None:
