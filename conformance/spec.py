@@ -338,4 +338,40 @@ SPECS: dict[str, Spec] = {
         Percent-encoding a reserved character, or decoding a percent-encoded octet that
         corresponds to a reserved character, will change how the URI is interpreted by most
         applications."""),
+    # connection, disconnect, compression.stream, longpoll state (issue 8)
+    "contract.E8-ends": Spec(
+        "Adapter contract", "E8 (1.1)", _CONTRACT,
+        "A poll stops waiting when its request ends for any reason (answered, timed out, or "
+        "cancelled because its client went away, as far as the framework tells the handler): "
+        "the handler removes itself from the channel the framework's usual way (finally, a "
+        "cancellation or close callback)",
+    ),
+    "contract.compression-streams": Spec(
+        "Adapter contract", "E5, E6 and Compression (1.1)", _CONTRACT,
+        "sends each chunk to the client as soon as it is produced ... each flushed as produced "
+        "... Compression (1.1): where the framework's compression is switched on for the whole "
+        "application (a middleware, an app-wide setting), it stays on for every endpoint, E5 "
+        "and E6 included, as a user's application would have it; where the framework switches "
+        "compression on per response, the adapter does so for E5 and E6 in the same way as for "
+        "E12.",
+    ),
+    "behaviour.cancel-upstream": Spec(
+        "Behaviour (no spec sentence)", "issue 8", _CONTRACT,
+        "No RFC or contract sentence asks a server to cancel the work it does for a client that "
+        "has gone away: E11 says only that the handler requests the upstream items all at once. "
+        "Shown as information: whether the upstream sees its connections dropped before it "
+        "answered.",
+    ),
+    "rfc9112.persistence": _rfc(9112, "9.3", """HTTP/1.1 defaults to the use of "persistent
+        connections", allowing multiple requests and responses to be carried over a single
+        connection. HTTP implementations SHOULD support persistent connections."""),
+    "rfc9112.pipelining": _rfc(9112, "9.3.2", """A server MAY process a sequence of pipelined
+        requests in parallel if they all have safe methods (Section 9.2.1 of [HTTP]), but it
+        MUST send the corresponding responses in the same order that the requests were
+        received."""),
+    "rfc9112.http10-close": _rfc(9112, "9.3", """If the received protocol is HTTP/1.0, the
+        "keep-alive" connection option is present, either the recipient is not a proxy or the
+        message is a response, and the recipient wishes to honor the HTTP/1.0 "keep-alive"
+        mechanism, the connection will persist after the current response; otherwise, The
+        connection will close after the current response."""),
 }

@@ -128,6 +128,18 @@ FAULTS: dict[str, str] = {
     "path-plus-as-space": "paths.escapes",
     "path-slash-split": "paths.encoded-slash",
     "json-hand-built": "basics.json-language",
+    # connection, disconnect, compression.stream, longpoll state (issue 8)
+    "poll-wakes-other-channels": "longpoll.isolation",
+    "poll-keeps-answered-waiter": "longpoll.answered-leaves",
+    "poll-keeps-timed-out-waiter": "longpoll.timeout-leaves",
+    "poll-timeout-late": "longpoll.timeout",
+    "poll-leaks-disconnected": "disconnect.longpoll",
+    "upstream-cached": "upstream.fanout",
+    "upstream-keeps-calls": "disconnect.upstream",
+    "gzip-buffers-stream": "compression.stream",
+    "pipelining-out-of-order": "connection.pipelining",
+    "close-after-each": "connection.persistent",
+    "http10-keeps-open": "connection.http10-close",
 }
 
 # Checks whose control is another check's fault: it must break them too.
@@ -156,7 +168,10 @@ DEPENDENTS: dict[str, set[str]] = {
     "ws-no-pong": {"websocket.fragmented"},  # a ping sits between the fragments
     "ws-no-close-reply": {"websocket.close-code"},  # no close frame, no code
     # The publish's {"delivered": k} is the proof that polls were waiting.
-    "poll-no-deliver": {"longpoll.fanout", "longpoll.server-free"},
+    # ("-k longpoll" also selects disconnect.longpoll.)
+    "poll-no-deliver": {"longpoll.fanout", "longpoll.server-free", "longpoll.isolation",
+                        "longpoll.answered-leaves", "disconnect.longpoll"},
+    "poll-timeout-200": {"longpoll.timeout-leaves"},
     "poll-first-only": {"longpoll.server-free"},
     "echo-cl-off-by-one": {"bodies.expect-continue"},  # its body has a Content-Length
     # framing and malformed (issue 9)
@@ -169,6 +184,19 @@ DEPENDENTS: dict[str, set[str]] = {
     # The slow client is idle before it drips; a blocking read of a silent connection
     # has no idle timeout either.
     "idle-blocks-server": {"slowclient.slow-head", "slowclient.idle-timeout"},
+    # connection, disconnect, compression.stream, longpoll state (issue 8)
+    # Each check's throwaway poll waits on a channel of its own, and a publish that
+    # wakes every channel may reach (and count) it: every count can be off.
+    "poll-wakes-other-channels": {"longpoll.deliver", "longpoll.fanout", "longpoll.server-free",
+                                  "longpoll.answered-leaves", "disconnect.longpoll"},
+    "poll-timeout-late": {"longpoll.timeout-leaves"},  # its poll times out too
+    # The upstream counts the calls: made-up or cached items are not asked for.
+    "upstream-cached": {"upstream.concurrent-clients", "disconnect.upstream"},
+    "upstream-fake": {"upstream.fanout", "upstream.concurrent-clients", "disconnect.upstream"},
+    # Without a persistent connection there is no pipeline to judge (unsupported).
+    "close-after-each": {"connection.pipelining"},
+    # -- sharper checks (issue 8) --
+    "echo-cl-one-read": {"bodies.large"},  # 8 MiB by Content-Length, cut the same way
 }
 
 # Faults that break only the softer expectation of a must check (its close code, say):
@@ -181,8 +209,6 @@ SOFT: dict[str, set[str]] = {
         "wsprotocol.interleaved-message", "wsprotocol.too-big",
     },
     "ws-pong-after-message": {"wsprotocol.ping-mid-message"},
-    # -- sharper checks (issue 8) --
-    "echo-cl-one-read": {"bodies.large"},  # 8 MiB by Content-Length, cut the same way
 }
 
 

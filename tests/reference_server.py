@@ -215,6 +215,27 @@ FAULTS: dict[str, str] = {
                         " -> paths.encoded-slash",
     "json-hand-built": "/api writes its JSON by string formatting, without escaping"
                        " -> basics.json-language",
+    # connection, disconnect, compression.stream, longpoll state (issue 8)
+    "poll-wakes-other-channels": "a publish wakes (and counts) the waiters of every channel"
+                                 " -> longpoll.isolation",
+    "poll-keeps-answered-waiter": "a publish leaves the waiters it answered on the channel, and"
+                                  " the next publish counts them -> longpoll.answered-leaves",
+    "poll-keeps-timed-out-waiter": "a poll that timed out stays on its channel"
+                                   " -> longpoll.timeout-leaves",
+    "poll-timeout-late": "poll timeouts fire on a coarse 2 s tick -> longpoll.timeout",
+    "poll-leaks-disconnected": "a poll does not watch for its client leaving; it waits out its"
+                               " timeout on the channel -> disconnect.longpoll",
+    "upstream-cached": "/upstream keeps upstream answers and asks again only for items it has not"
+                       " seen -> upstream.fanout",
+    "upstream-keeps-calls": "/upstream finishes its upstream calls after its client left"
+                            " -> disconnect.upstream",
+    "gzip-buffers-stream": "gzipped /stream and /events are not flushed per piece, so nothing"
+                           " decodes before the end -> compression.stream",
+    "pipelining-out-of-order": "a pipelined request is read ahead and whichever answer is ready"
+                               " first is sent first -> connection.pipelining",
+    "close-after-each": "every answer carries Connection: close -> connection.persistent",
+    "http10-keeps-open": "an HTTP/1.0 request without keep-alive is kept open"
+                         " -> connection.http10-close",
 }
 
 ACTIVE: frozenset[str] = frozenset()
@@ -337,7 +358,7 @@ class Request:
     @property
     def keep_alive(self) -> bool:
         conn = self.tokens("connection")
-        if self.version >= (1, 1):
+        if self.version >= (1, 1) or fault("http10-keeps-open"):
             return "close" not in conn
         return "keep-alive" in conn and "close" not in conn
 
@@ -617,14 +638,21 @@ def chunk(data: bytes) -> bytes:
 # ---------------------------------------------------------------------------
 
 class Waiter:
-    def __init__(self, fut: asyncio.Future[tuple[bytes, str]], req: Request):
+    def __init__(self, fut: asyncio.Future[tuple[bytes, str]], req: Request, channel: str):
         self.fut = fut
         self.req = req
+        self.channel = channel
 
-    def alive(self) -> bool:
-        """Still a client waiting at the other end (not gone while it waited)?"""
-        r, w = self.req.reader, self.req.writer
-        return not (w is None or w.is_closing() or r is None or r.at_eof())
+
+async def client_gone(req: Request) -> None:
+    """Return once the client has closed its side of the connection.
+
+    asyncio feeds the end of input to the reader whether or not anyone reads,
+    so a look every 50 ms is enough; nothing is consumed from the stream."""
+    r, w = req.reader, req.writer
+    assert r is not None and w is not None
+    while not (r.at_eof() or w.is_closing()):
+        await asyncio.sleep(0.05)
 
 
 class State:
@@ -636,20 +664,23 @@ class State:
         self.upstream_lock = asyncio.Lock()
         self.app_closes = 0  # closing handshakes with an application close code (4000-4999)
 
-    def add(self, channel: str, w: Waiter) -> None:
-        self.channels.setdefault(channel, []).append(w)
-        self.polls_waiting += 1
-        self.no_polls.clear()
+    def add(self, w: Waiter) -> None:
+        self.channels.setdefault(w.channel, []).append(w)
 
-    def remove(self, channel: str, w: Waiter) -> None:
-        waiters = self.channels.get(channel)
+    def remove(self, w: Waiter) -> None:
+        waiters = self.channels.get(w.channel)
         if waiters and w in waiters:
             waiters.remove(w)
             if not waiters:
-                del self.channels[channel]
-        self.polls_waiting -= 1
+                del self.channels[w.channel]
+
+    def waiting(self, delta: int) -> None:
+        """Count the polls in progress (poll-blocks-others waits for none)."""
+        self.polls_waiting += delta
         if self.polls_waiting == 0:
             self.no_polls.set()
+        else:
+            self.no_polls.clear()
 
 
 STATE: State
@@ -717,8 +748,9 @@ async def h_stream(req: Request, _: str) -> Response:
         framing = "close"
     if fault("stream-chunked-http10"):
         framing = "chunked"
-    return Response(200, [("Content-Type", "text/plain; charset=utf-8")], stream=produce(),
-                    framing=framing)
+    headers, stream = negotiate_stream(req, [("Content-Type", "text/plain; charset=utf-8")],
+                                       produce())
+    return Response(200, headers, stream=stream, framing=framing)
 
 
 async def h_events(req: Request, _: str) -> Response:
@@ -751,21 +783,64 @@ async def h_events(req: Request, _: str) -> Response:
             yield held
 
     ctype = "text/plain; charset=utf-8" if fault("sse-text-plain") else "text/event-stream"
-    return Response(200, [("Content-Type", ctype), ("Cache-Control", "no-cache")],
-                    stream=produce())
+    headers, stream = negotiate_stream(
+        req, [("Content-Type", ctype), ("Cache-Control", "no-cache")], produce())
+    return Response(200, headers, stream=stream)
+
+
+Stream = AsyncIterator[bytes | list[bytes]]
+
+
+def negotiate_stream(req: Request, headers: list[tuple[str, str]],
+                     stream: Stream) -> tuple[list[tuple[str, str]], Stream]:
+    """Compression stays on for streams (contract 1.1), as for /large: gzip when acceptable."""
+    headers = [*headers, ("Vary", "Accept-Encoding")]
+    if not gzip_acceptable(req.get("accept-encoding")):
+        return headers, stream
+    return [*headers, ("Content-Encoding", "gzip")], gzipped(stream)
+
+
+async def gzipped(stream: Stream) -> Stream:
+    """gzip a stream of pieces, flushing the compressor after each piece so that
+    every piece can be decoded as soon as it arrives."""
+    z = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    try:
+        async for piece in stream:
+            out = [z.compress(p) for p in (piece if isinstance(piece, list) else [piece])]
+            if not fault("gzip-buffers-stream"):
+                out.append(z.flush(zlib.Z_SYNC_FLUSH))
+            yield out
+        yield z.flush()
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]
 
 
 async def h_poll(req: Request, channel: str) -> Response:
+    """Wait on the channel until a publish answers, the timeout passes, or the client
+    leaves (contract 1.1 E8); however it ends, the waiter is off the channel."""
     timeout = req.int_param("timeout_ms", 30_000, 0, 600_000) / 1000
+    if fault("poll-timeout-late"):
+        timeout = (int(timeout / 2.0) + 1) * 2.0
     fut: asyncio.Future[tuple[bytes, str]] = asyncio.get_running_loop().create_future()
-    waiter = Waiter(fut, req)
-    STATE.add(channel, waiter)
+    waiter = Waiter(fut, req, channel)
+    STATE.add(waiter)
+    STATE.waiting(+1)
+    gone = asyncio.ensure_future(client_gone(req))
     try:
-        await asyncio.wait({fut}, timeout=timeout)
+        watched = {fut} if fault("poll-leaks-disconnected") else {fut, gone}
+        await asyncio.wait(watched, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        STATE.remove(channel, waiter)
+        STATE.waiting(-1)
+        left = gone.done() and not gone.cancelled()
+        gone.cancel()
+        answered = fut.done() and not fut.cancelled()
         if not fut.done():
             fut.cancel()
+        # An answered waiter was taken off the channel by the publish that answered it.
+        if not answered and (left or not fault("poll-keeps-timed-out-waiter")):
+            STATE.remove(waiter)
+    if left and not answered:
+        raise ConnectionError("the client left while its poll waited")
     if fut.cancelled():
         if fault("poll-timeout-200"):
             return Response(200, [("Content-Type", "text/plain; charset=utf-8")], b"")
@@ -778,11 +853,16 @@ async def h_publish(req: Request, channel: str) -> Response:
     body = await req.read_body()
     ctype = req.get("content-type") or "application/octet-stream"
     delivered = 0
+    waiters = list(STATE.channels.get(channel, []))
+    if fault("poll-wakes-other-channels"):
+        waiters = [w for ws in STATE.channels.values() for w in ws]
     if not fault("poll-no-deliver"):
-        for w in list(STATE.channels.get(channel, [])):
-            if w.fut.done() or not w.alive():
-                continue
-            w.fut.set_result((body, ctype))
+        for w in waiters:
+            if not w.fut.done():
+                w.fut.set_result((body, ctype))
+            # Answered: off the channel now, so the next publish cannot count it.
+            if not fault("poll-keeps-answered-waiter"):
+                STATE.remove(w)
             delivered += 1
             if fault("poll-first-only"):
                 break
@@ -805,21 +885,51 @@ async def h_upstream(req: Request, _: str) -> Response:
     n = req.int_param("n", 1, 0, 1000)
     if fault("upstream-fake"):
         items: list[object] = [{"item": i} for i in range(n)]
-    elif fault("upstream-one-at-a-time"):
-        async with STATE.upstream_lock:
-            items = await fetch_items(n)
     else:
-        items = await fetch_items(n)
+        items = await unless_client_leaves(req, fetch_items(n))
     return Response(200, [("Content-Type", "application/json")],
                     json.dumps({"items": items}).encode())
 
 
+async def unless_client_leaves(req: Request, work: Awaitable[list[object]]) -> list[object]:
+    """Run the work, cancelling it (and its upstream calls) if the client leaves first."""
+    task = asyncio.ensure_future(work)
+    gone = asyncio.ensure_future(client_gone(req))
+    try:
+        watched = {task} if fault("upstream-keeps-calls") else {task, gone}
+        await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise ConnectionError("the client left while its upstream calls ran")
+    return task.result()
+
+
+UPSTREAM_CACHE: dict[str, object] = {}
+
+
+async def upstream_item(path: str) -> object:
+    if fault("upstream-cached") and path in UPSTREAM_CACHE:
+        return UPSTREAM_CACHE[path]
+    UPSTREAM_CACHE[path] = value = await upstream_get_json(path)
+    return value
+
+
 async def fetch_items(n: int) -> list[object]:
+    if fault("upstream-one-at-a-time"):
+        async with STATE.upstream_lock:
+            return await fetch_paths(n)
+    return await fetch_paths(n)
+
+
+async def fetch_paths(n: int) -> list[object]:
     paths = [f"/item/{i}" for i in range(n)]
     try:
         if fault("upstream-sequential"):
-            return [await upstream_get_json(p) for p in paths]
-        return list(await asyncio.gather(*(upstream_get_json(p) for p in paths)))
+            return [await upstream_item(p) for p in paths]
+        return list(await asyncio.gather(*(upstream_item(p) for p in paths)))
     except asyncio.TimeoutError:
         raise HTTPError(504, "upstream timed out", close=False) from None
     except (OSError, ValueError, asyncio.IncompleteReadError, HTTPError) as e:
@@ -1427,6 +1537,8 @@ async def send_response(req: Request | None, resp: Response,
     head_only = req is not None and req.method == "HEAD"
     headers = [("Date", formatdate(usegmt=True)), ("Server", SERVER), *resp.headers]
     keep = req is not None and req.keep_alive and not resp.close and not req.close_after
+    if fault("close-after-each"):
+        keep = False
     no_content = resp.status in (204, 304) or resp.status < 200
     framing = "none"
     if resp.stream is not None:
@@ -1493,6 +1605,34 @@ async def lingering_close(reader: asyncio.StreamReader, writer: asyncio.StreamWr
         pass
 
 
+async def answer_out_of_order(req: Request, reader: asyncio.StreamReader,
+                              writer: asyncio.StreamWriter) -> bool:
+    """The pipelining-out-of-order fault: read one pipelined request ahead, run both,
+    and send whichever answer is ready first. True when the connection may go on."""
+    async def answer(r: Request) -> tuple[Request, Response]:
+        try:
+            return r, await dispatch(r)
+        except HTTPError as e:
+            return r, error_response(e)
+
+    tasks = {asyncio.ensure_future(answer(req))}
+    try:
+        head = await asyncio.wait_for(read_head(reader), 0.05)
+    except asyncio.TimeoutError:
+        head = None
+    if head is not None:
+        ahead = parse_request_head(*head)
+        ahead.reader, ahead.writer = reader, writer
+        tasks.add(asyncio.ensure_future(answer(ahead)))
+    keep = True
+    while tasks:
+        done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            r, resp = task.result()
+            keep = await send_response(r, resp, writer) and keep
+    return keep
+
+
 async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     task = asyncio.current_task()
     assert task is not None
@@ -1508,6 +1648,11 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
                     return
                 req = parse_request_head(*head)
                 req.reader, req.writer = reader, writer
+                if (fault("pipelining-out-of-order") and req.body_kind == "none"
+                        and req.path != "/ws"):
+                    if await answer_out_of_order(req, reader, writer):
+                        continue
+                    return
                 resp = await dispatch(req)
             except HTTPError as e:
                 if e.bad_request_line and fault("accept-bad-request-line"):
