@@ -132,7 +132,11 @@ SPECS: dict[str, Spec] = {
     "rfc9110.accept-encoding": _rfc(9110, "12.5.3", """If the representation's content coding
         is one of the content codings listed in the Accept-Encoding field value, then it is
         acceptable unless it is accompanied by a qvalue of 0. (As defined in Section 12.4.2, a
-        qvalue of 0 means "not acceptable".)"""),
+        qvalue of 0 means "not acceptable".) ... If a non-empty Accept-Encoding header field is
+        present in a request and none of the available representations for the response have a
+        content coding that is listed as acceptable, the origin server SHOULD send a response
+        without any content coding unless the identity coding is indicated as
+        unacceptable."""),
     "rfc9110.content-coding": _rfc(9110, "8.4.1", """Content coding values indicate an encoding
         transformation that has been or can be applied to a representation. Content codings are
         primarily used to allow a representation to be compressed or otherwise usefully
