@@ -207,12 +207,11 @@ class Context:
         for conn in list(self.opened):
             conn.abort()
         self.opened.clear()
-        for sock in list(self.sockets):
+        for sock in list(self.sockets):  # shut down, not closed: their owner closes them
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            sock.close()
         self.sockets.clear()
 
     @contextmanager

@@ -29,7 +29,7 @@ from conformance.metadata import AdapterMeta
 from conformance.model import CannotRun, Check, Context, Unmet
 from conformance.results import Attempt, Result, decide
 from conformance.upstream import Upstream
-from conformance.wire import ConnectFailed, NoResponse, escape
+from conformance.wire import ConnectFailed, NoResponse
 
 # A check's deadline: the waits it asks for plus this many response timeouts. A
 # server that answers nothing costs a check one timeout (its first read), and no
@@ -68,6 +68,15 @@ def _tracked_create_connection(address: Any, timeout: Any = _DEFAULT_TIMEOUT,
     return sock
 
 
+def _tracked(address: Any, timeout: Any = _DEFAULT_TIMEOUT, *args: Any, **kwargs: Any) -> socket.socket:
+    try:
+        return _tracked_create_connection(address, timeout, *args, **kwargs)
+    except ConnectionRefusedError:
+        if _tracking:
+            _tracking[-1].budget.refused = f"connection refused by {address[0]}:{address[1]}"
+        raise
+
+
 @contextmanager
 def _bounded(ctx: Context, seconds: float) -> Iterator[None]:
     """Run an attempt under its deadline: the clamp, the socket tracking, the watchdog."""
@@ -81,7 +90,7 @@ def _bounded(ctx: Context, seconds: float) -> Iterator[None]:
     watchdog = threading.Timer(seconds + WATCHDOG_GRACE, expire)
     watchdog.daemon = True
     _tracking.append(ctx)
-    socket.create_connection = _tracked_create_connection
+    socket.create_connection = _tracked
     watchdog.start()
     try:
         yield
@@ -163,9 +172,14 @@ def attempt(check: Check, live: Live) -> Attempt:
         except Exception as e:  # the check itself broke (or the client did): an error, never a verdict
             tb = traceback.format_exc(limit=-3)
             finding, expected = "error", check.expect
-            reason = f"the check raised {type(e).__name__}: {escape(str(e).encode()[:300])}"
+            message = str(e).strip().splitlines()[0][:300] if str(e).strip() else ""
+            reason = f"the check raised {type(e).__name__}" + (f": {message}" if message else "")
             observed = f"{reason}\n{tb}"
-    if ctx.budget.reached and finding != "cannot":
+    if ctx.budget.refused and finding != "cannot":
+        # Nothing accepted the connection: the server is not there, whatever the check made of it.
+        finding, expected, timing = "error", check.expect, False
+        reason = observed = ctx.budget.refused
+    elif ctx.budget.reached and finding != "cannot":
         # Cut short by its deadline or byte budget: whatever the check made of that, it
         # could not finish its observation.
         finding = "unmet-must" if check.severity == "must" else "unmet-should"

@@ -41,7 +41,8 @@ ENTRY_EXCERPT = 160
 # -- one reversible escape for every excerpt in the results file ----------------
 # Printable ASCII is itself (backslash doubled), LF stays a real newline, CR and
 # TAB read as \r and \t, every other byte is \xNN: 0xA0 never looks like a
-# space, and a bare LF reads differently from CRLF.
+# space, and a bare LF reads differently from CRLF. Where the text must stay on
+# one line (a reason), LF is written \n; unescape() reads both.
 _ESCAPES: tuple[str, ...] = tuple(
     "\\\\" if b == 0x5C else "\n" if b == 0x0A else "\\r" if b == 0x0D else "\\t" if b == 0x09
     else chr(b) if 0x20 <= b <= 0x7E else f"\\x{b:02x}"
@@ -49,9 +50,10 @@ _ESCAPES: tuple[str, ...] = tuple(
 )
 
 
-def escape(data: bytes) -> str:
-    """Bytes as text, reversibly (see :func:`unescape`)."""
-    return "".join(_ESCAPES[b] for b in data)
+def escape(data: bytes, *, line: bool = False) -> str:
+    """Bytes as text, reversibly (see :func:`unescape`); ``line=True`` writes LF as ``\\n``."""
+    text = "".join(_ESCAPES[b] for b in data)
+    return text.replace("\n", "\\n") if line else text
 
 
 def unescape(text: str) -> bytes:
@@ -69,7 +71,7 @@ def unescape(text: str) -> bytes:
             out.append(int(text[i + 2 : i + 4], 16))
             i += 4
             continue
-        out.append({"\\": 0x5C, "r": 0x0D, "t": 0x09}[nxt])
+        out.append({"\\": 0x5C, "r": 0x0D, "t": 0x09, "n": 0x0A}[nxt])
         i += 2
     return bytes(out)
 
@@ -85,7 +87,14 @@ class NoResponse(Exception):
     def describe(self) -> str:
         if not self.received:
             return self.what + "; received nothing"
-        return f"{self.what}; received {len(self.received)} bytes: '{escape(self.received[:60])}'"
+        total = getattr(self.received, "total", len(self.received))
+        return f"{self.what}; received {total} bytes: '{escape(self.received[:60], line=True)}'"
+
+
+class Seen(bytes):
+    """The first bytes a connection received (at most MAX_HEAD), knowing how many came in all."""
+
+    total: int = 0
 
 
 class DeadlineReached(NoResponse):
@@ -115,6 +124,8 @@ class Budget:
     # What cut the check short ("deadline" or "bytes"), once something did.
     reached: str = ""
     last: bytes = b""  # the last bytes received on any of the check's connections
+    during: str = ""  # what was under way when the deadline came, when not a read
+    refused: str = ""  # set when a connection was refused: the server is not there
 
     def left(self) -> float:
         return self.deadline - time.monotonic()
@@ -129,12 +140,13 @@ class Budget:
     def what(self) -> str:
         if self.reached == "bytes":
             return f"the check's responses passed {self.max_bytes >> 20} MiB; the suite stopped reading"
-        return f"no answer within the check's deadline of {self.seconds:.0f} s"
+        return f"no answer within the check's deadline of {self.seconds:.3g} s"
 
     def reason(self) -> str:
         """One line: why the check ended early, and what was last received."""
-        last = f"'{escape(self.last[-80:])}'" if self.last else "nothing"
-        return f"{self.what()}; last received: {last}"
+        last = f"'{escape(self.last[-80:], line=True)}'" if self.last else "nothing"
+        during = f" {self.during}" if self.during else ""
+        return f"{self.what()}{during}; last received: {last}"
 
 
 @dataclass
@@ -206,7 +218,9 @@ class WireLog:
 
     def received(self) -> bytes:
         """The first bytes received (at most MAX_HEAD): what a NoResponse carries."""
-        return bytes(self.in_head)
+        seen = Seen(self.in_head)
+        seen.total = self.in_bytes
+        return seen
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.entries)
@@ -335,7 +349,8 @@ class Connection:
         try:
             self.sock = socket.create_connection((host, port), timeout=wait)
         except ConnectionRefusedError:
-            raise ConnectFailed(f"connection refused by {host}:{port}") from None
+            self.budget.refused = f"connection refused by {host}:{port}"
+            raise ConnectFailed(self.budget.refused) from None
         except TimeoutError:
             if wait < timeout:
                 raise self.budget.cut() from None
@@ -369,6 +384,7 @@ class Connection:
                 sent += self.sock.send(view[sent : sent + (1 << 20)])
         except TimeoutError:
             if self.budget.deadline < limit:
+                self.budget.during = f"while sending ({sent} of {len(data)} bytes sent)"
                 raise self.budget.cut(self._seen()) from None
             raise SendStalled(f"the server stopped reading: {sent} of {len(data)} bytes sent "
                               f"when sending timed out after {self.timeout:.1f} s",
@@ -433,7 +449,7 @@ class Connection:
     def read_until(self, marker: bytes, deadline: float, limit: int = MAX_HEAD) -> bytes:
         while marker not in self.buf:
             if len(self.buf) > limit:
-                raise NoResponse(f"no '{escape(marker)}' within {limit} bytes", self._seen())
+                raise NoResponse(f"no '{escape(marker, line=True)}' within {limit} bytes", self._seen())
             if not self.fill(deadline):
                 raise NoResponse("connection closed before a complete response", self._seen())
         line, _, self.buf = self.buf.partition(marker)
@@ -462,7 +478,8 @@ class Connection:
         lines = raw.split(b"\r\n")
         parts = lines[0].decode("latin-1").split(" ", 2)
         if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-            raise NoResponse(f"not an HTTP status line: '{escape(lines[0][:80])}'", self._seen())
+            raise NoResponse(f"not an HTTP status line: '{escape(lines[0][:80], line=True)}'",
+                             self._seen())
         headers = []
         for line in lines[1:]:
             name, sep, value = line.decode("latin-1").partition(":")
@@ -533,7 +550,7 @@ class Connection:
             try:
                 size = int(size_line.split(b";")[0].strip(), 16)
             except ValueError:
-                raise NoResponse(f"invalid chunk size line '{escape(size_line[:40])}'",
+                raise NoResponse(f"invalid chunk size line '{escape(size_line[:40], line=True)}'",
                                  self._seen()) from None
             if size == 0:
                 while self.read_until(b"\r\n", deadline):  # trailer section
