@@ -162,6 +162,7 @@ class ServerProcess:
                 pass
             self.proc = None
             _LIVE.discard(self)
+            self._watch(0)  # nothing left for the watchdog to stop
 
     def restart(self) -> None:
         self.stop()
@@ -201,7 +202,9 @@ class ServerProcess:
 
     # -- the watchdog -----------------------------------------------------------
     def _watch(self, pgid: int) -> None:
-        """Tell the watchdog (started once) which group to stop if we die."""
+        """Tell the watchdog (started once) which group to stop if we die (0: none)."""
+        if self.watchdog is None and not pgid:
+            return
         if self.watchdog is None:
             env = {k: v for k, v in os.environ.items() if k != MARK}
             self.watchdog = subprocess.Popen(
@@ -227,7 +230,7 @@ pgid = None
 for line in sys.stdin.buffer:
     if line.strip() == b"done":
         sys.exit(0)
-    pgid = int(line)
+    pgid = int(line) or None
 
 def marked():
     found = []

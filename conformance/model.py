@@ -240,7 +240,12 @@ class Context:
         )
         exchange = Exchange(label or f"{method} {target}", data)
         self.exchanges.append(exchange)
-        with self.connection(timeout) as conn:
+        try:
+            conn = self.connect(timeout)
+        except NoResponse as e:  # refused, or the deadline has passed
+            exchange.error = e.describe()
+            raise
+        with conn:
             try:
                 deadline = None
                 try:
