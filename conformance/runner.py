@@ -33,8 +33,9 @@ from conformance.wire import ConnectFailed, NoResponse
 
 # A check's deadline: the waits it asks for plus this many response timeouts. A
 # server that answers nothing costs a check one timeout (its first read), and no
-# loop of requests or handshakes can take longer than the deadline.
-DEADLINE_TIMEOUTS = 1.5
+# loop of requests or handshakes, no thread of the check, can take longer: a run
+# takes at most (checks x timeout) plus the waits the checks ask for.
+DEADLINE_TIMEOUTS = 1.0
 # How long after its deadline the watchdog ends a check's sockets (the
 # connections' own clamps come first, with better evidence).
 WATCHDOG_GRACE = 0.5
@@ -179,12 +180,14 @@ def attempt(check: Check, live: Live) -> Attempt:
         # Nothing accepted the connection: the server is not there, whatever the check made of it.
         finding, expected, timing = "error", check.expect, False
         reason = observed = ctx.budget.refused
-    elif ctx.budget.reached and finding != "cannot":
-        # Cut short by its deadline or byte budget: whatever the check made of that, it
-        # could not finish its observation.
+    elif ctx.budget.reached and finding not in ("cannot", "unmet-must", "unmet-should"):
+        # Cut short by its deadline or byte budget: the check could not finish its
+        # observation, so it cannot pass (an unmet expectation it stated stays its verdict).
         finding = "unmet-must" if check.severity == "must" else "unmet-should"
         expected, observed, timing = check.expect, ctx.budget.reason(), False
         reason = f"expected {expected}; observed {observed}"
+    if ctx.budget.reached:  # a deadline is no timing miss: it would only come again
+        timing = False
     return Attempt(finding, reason.strip(), expected, observed, ctx.exchanges, ctx.figures,
                    time.monotonic() - start, timing=timing)
 
