@@ -143,7 +143,7 @@ class Live:
 def attempt(check: Check, live: Live) -> Attempt:
     ctx = Context(host=live.host, port=live.port, timeout=live.timeout, upstream=live.upstream)
     start = time.monotonic()
-    timing = False
+    timing = stated = False  # stated: the check said what it expected and saw (an Unmet)
     with _bounded(ctx, deadline_for(check, live.timeout)):
         try:
             check.run(ctx)
@@ -154,6 +154,7 @@ def attempt(check: Check, live: Live) -> Attempt:
             severity = u.severity or check.severity
             finding = "unmet-must" if severity == "must" else "unmet-should"
             expected, observed, timing = u.expected or check.expect, u.observed, u.timing
+            stated = True
             reason = f"expected {expected}; observed {observed}"
         except ConnectFailed as e:  # the server is not there to answer: an error, not a verdict
             finding, expected = "error", check.expect
@@ -180,11 +181,14 @@ def attempt(check: Check, live: Live) -> Attempt:
         # Nothing accepted the connection: the server is not there, whatever the check made of it.
         finding, expected, timing = "error", check.expect, False
         reason = observed = ctx.budget.refused
-    elif ctx.budget.reached and finding not in ("cannot", "unmet-must", "unmet-should"):
+    elif ctx.budget.reached and finding != "cannot" and not stated:
         # Cut short by its deadline or byte budget: the check could not finish its
         # observation, so it cannot pass (an unmet expectation it stated stays its verdict).
         finding = "unmet-must" if check.severity == "must" else "unmet-should"
         expected, observed, timing = check.expect, ctx.budget.reason(), False
+        reason = f"expected {expected}; observed {observed}"
+    elif ctx.budget.reached and stated and ctx.budget.what() not in observed:
+        observed += f" (then {ctx.budget.what()})"
         reason = f"expected {expected}; observed {observed}"
     if ctx.budget.reached:  # a deadline is no timing miss: it would only come again
         timing = False
