@@ -277,6 +277,10 @@ class ConformanceRun:
         self._handlers: dict[int, Any] = {}
         global _current_run
         _current_run = self
+        from conformance import launcher
+
+        launcher.HURRY.clear()
+        launcher.SIGNALS.clear()
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self._handlers[sig] = signal.signal(sig, self._on_signal)

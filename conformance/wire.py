@@ -24,6 +24,7 @@ import math
 import socket
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 MAX_HEAD = 64 * 1024
@@ -222,7 +223,7 @@ class WireLog:
         seen.total = self.in_bytes
         return seen
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[WireEntry]:
         return iter(self.entries)
 
     def __len__(self) -> int:
