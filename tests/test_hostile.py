@@ -63,7 +63,7 @@ def marked(mark: str) -> list[str]:
                 continue
             if (entry / "stat").read_text().split(")")[-1].split()[0] == "Z":
                 continue
-            found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
+            found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
         except OSError:
             pass
     return found
