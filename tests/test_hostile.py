@@ -86,10 +86,11 @@ class Run:
     """One pytest process running the plugin against a hostile server."""
 
     def __init__(self, tmp: Path, server: str, selection: str = SELECTION,
-                 extra: tuple[str, ...] = ()) -> None:
+                 extra: tuple[str, ...] = (), exec_: bool = False) -> None:
         self.tmp, self.mark, self.out = tmp, uuid.uuid4().hex, tmp / "r.json"
+        command = f"{'exec ' if exec_ else ''}{sys.executable} {HOSTILE / server}.py"
         target = (["--conformance-url", refused_url()] if server == "refused" else
-                  ["--conformance-command", f"{sys.executable} {HOSTILE / server}.py"])
+                  ["--conformance-command", command])
         env = {**os.environ, "HOSTILE_MARK": self.mark, "TMPDIR": str(tmp)}
         self.start = time.monotonic()
         self.log = open(tmp / "pytest.out", "wb")  # noqa: SIM115  (closed in wait())
@@ -202,8 +203,10 @@ def test_a_hostile_server_is_a_bounded_run(server: str, tmp_path: Path) -> None:
 
 
 def test_a_second_sigint_during_the_stop_still_kills_and_writes(tmp_path: Path) -> None:
-    """The server ignores SIGTERM, so the stop waits its grace; a second Ctrl-C cuts it short."""
-    run = Run(tmp_path, "ignores_sigterm", selection="basics or methods or websocket or longpoll")
+    """The server (the group's leader: exec) ignores SIGTERM, so the stop waits its grace; a
+    second Ctrl-C then cuts it short, and still SIGKILLs the group and writes the results."""
+    run = Run(tmp_path, "ignores_sigterm", selection="basics or methods or websocket or longpoll",
+              exec_=True)
     run.wait_for_server("ignores_sigterm.py")
     time.sleep(1.0)
     run.proc.send_signal(signal.SIGINT)
