@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,7 +34,16 @@ from typing import TYPE_CHECKING, Literal
 
 from conformance.schema import AREAS as AREAS  # re-exported: model.AREAS stays importable
 from conformance.spec import SPECS, Spec
-from conformance.wire import Connection, Exchange, NoResponse, Response, build_request
+from conformance.wire import (
+    Budget,
+    Connection,
+    DeadlineReached,
+    Exchange,
+    NoResponse,
+    Response,
+    SendStalled,
+    build_request,
+)
 
 if TYPE_CHECKING:
     from conformance.upstream import Upstream
@@ -132,12 +142,18 @@ class Context:
     upstream: Upstream | None = None
     exchanges: list[Exchange] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)
+    # What the check saw, in its own words; set it when the check passes (an
+    # unmet expectation carries its own observation).
     observed: str = ""
     # time.monotonic() by which the check must be over; the runner sets it.
     deadline: float = math.inf
     # Every connection the check opened, so that the runner can end them all
     # when the attempt ends (a check that decides early leaves requests behind).
     opened: list[Connection] = field(default_factory=list)
+    # -- robustness: the deadline and byte budget every connection shares ----
+    budget: Budget = field(default_factory=Budget)
+    # Sockets opened by other clients (the websockets library) during the check.
+    sockets: list[socket.socket] = field(default_factory=list)
 
     @property
     def authority(self) -> str:
@@ -154,7 +170,6 @@ class Context:
         ``timing=True`` says the expectation is about a measured time, so a
         miss may be re-run (see :class:`Unmet`).
         """
-        self.observed = observed
         if not condition:
             raise Unmet(expected or "", observed, severity, timing)
 
@@ -178,15 +193,22 @@ class Context:
 
         Whatever the caller does, :meth:`abort_all` ends it when the attempt is over.
         """
-        conn = Connection(self.host, self.port, timeout or self.timeout)
+        self.budget.deadline = min(self.budget.deadline, self.deadline)
+        conn = Connection(self.host, self.port, timeout or self.timeout, self.budget)
         self.opened.append(conn)
         return conn
 
     def abort_all(self) -> None:
         """End every connection this check opened, waking any thread blocked on one."""
-        for conn in self.opened:
+        for conn in list(self.opened):
             conn.abort()
         self.opened.clear()
+        for sock in list(self.sockets):  # shut down, not closed: their owner closes them
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.sockets.clear()
 
     @contextmanager
     def connection(self, timeout: float | None = None) -> Iterator[Connection]:
@@ -214,16 +236,29 @@ class Context:
         )
         exchange = Exchange(label or f"{method} {target}", data)
         self.exchanges.append(exchange)
-        with self.connection(timeout) as conn:
+        try:
+            conn = self.connect(timeout)
+        except NoResponse as e:  # refused, or the deadline has passed
+            exchange.error = e.describe()
+            raise
+        with conn:
             try:
+                deadline = None
                 try:
                     conn.send(data)
+                except DeadlineReached:
+                    raise
+                except SendStalled as e:  # it may have answered early (413, say): look briefly
+                    sent, deadline = e.what, time.monotonic() + 1.0
                 except OSError as e:  # it may still have answered (413, say): read on
-                    sent = f"the server closed the connection during the request ({e.strerror})"
+                    sent = ("the server closed the connection during the request "
+                            f"({e.strerror or type(e).__name__})")
                 else:
                     sent = ""
                 try:
-                    exchange.response = conn.read_response(method=method)
+                    exchange.response = conn.read_response(method=method, deadline=deadline)
+                except DeadlineReached:
+                    raise
                 except NoResponse as e:
                     raise NoResponse(sent, e.received) if sent else e from None
                 return exchange.response

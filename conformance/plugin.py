@@ -118,6 +118,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     run = config.stash.get(RUN_KEY, None)
     if run is not None:
         run.stop()
+        if run.json_written is None and run.live is not None:  # sessionfinish never came
+            run.write_json()
+        run.restore_signals()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -222,11 +225,28 @@ def pytest_report_teststatus(report: pytest.TestReport,
     return category, letter, (word, {colour: True})
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is not None:
-        run.stop()
-        run.write_json()
+        run.exit_status = int(exitstatus)
+        try:
+            run.stop()
+        finally:
+            run.write_json()
+
+
+def pytest_internalerror(excrepr: Any, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """A crash of the run itself: the results file still says what was measured, and why it ended."""
+    run = _current_run
+    if run is not None and run.crash is None:
+        run.crash = f"INTERNALERROR {excinfo.typename}: {excinfo.value}".splitlines()[0][:300]
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    run = _current_run
+    if run is not None and run.interrupt is None:
+        run.interrupt = str(excinfo.value) or excinfo.typename
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
@@ -267,8 +287,35 @@ class ConformanceRun:
         self.results: list[Result] = []
         self.live: Live | None = None
         self.json_written: Path | None = None
+        # How the run ended (the results file's run.end).
+        self.signals: list[str] = []
+        self.exit_status: int | None = None
+        self.crash: str | None = None
+        self.interrupt: str | None = None
+        self._handlers: dict[int, Any] = {}
+        global _current_run
+        _current_run = self
+        from conformance import launcher
+
+        launcher.HURRY.clear()
+        launcher.SIGNALS.clear()
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._handlers[sig] = signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        """The first SIGINT or SIGTERM interrupts the run; any later one only hurries its stop."""
+        from conformance import launcher
+
+        self.signals.append(signal.Signals(signum).name)
+        if len(self.signals) == 1:
+            raise KeyboardInterrupt(signal.Signals(signum).name)
+        launcher.HURRY.set()
+
+    def restore_signals(self) -> None:
+        for sig, handler in self._handlers.items():
+            signal.signal(sig, handler)
+        self._handlers.clear()
 
     def _number(self, option: str) -> float:
         raw = setting(self.config, option)
@@ -352,7 +399,13 @@ class ConformanceRun:
 
         if self.live is None:  # started lazily: --collect-only starts nothing
             self.live = self._go_live()
-        result = run(check, self.live)
+        try:
+            result = run(check, self.live)
+        except Exception as e:  # the suite itself broke on this check: its error, not the run's end
+            from conformance.results import Attempt, Result
+
+            reason = f"the suite failed on this check: {type(e).__name__}: {e}".splitlines()[0][:300]
+            result = Result(check, "error", reason, [Attempt("error", reason, check.expect, reason)])
         self.results.append(result)
         self.config.hook.pytest_conformance_result(config=self.config, result=result)
         return result
@@ -377,12 +430,10 @@ class ConformanceRun:
         target = self.target.describe()
         if self.target.kind == "url":
             target["command"] = None
-        doc = results.document(
-            target,
-            results.run_info(self.started, list(self.config.invocation_params.args),
-                             self.upstream_delay_ms),
-            [r.as_dict() for r in ordered],
-        )
+        run = results.run_info(self.started, list(self.config.invocation_params.args),
+                               self.upstream_delay_ms)
+        run["end"] = self.end()
+        doc = results.document(target, run, [_as_dict(r) for r in ordered])
         out = Path(path)
         try:
             results.write(out, doc)
@@ -397,5 +448,32 @@ class ConformanceRun:
         self.json_written = out
 
 
-def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt("SIGTERM")
+    def end(self) -> dict[str, Any]:
+        """The run's end for the results file: completed, interrupted or crashed."""
+        from conformance import launcher, results
+
+        signals = self.signals + launcher.SIGNALS
+        first = signals[0] if signals else None
+        if self.crash is not None or self.exit_status == pytest.ExitCode.INTERNAL_ERROR:
+            return results.run_end("crashed", first, self.exit_status,
+                                   self.crash or "pytest reported an internal error")
+        if signals or self.exit_status == pytest.ExitCode.INTERRUPTED:
+            how = f"interrupted by {first}" if first else f"interrupted: {self.interrupt or 'stopped'}"
+            return results.run_end("interrupted", first, self.exit_status,
+                                   f"{how}; {len(self.results)} of {len(self.checks)} checks ran")
+        return results.run_end("completed", None, self.exit_status)
+
+
+_current_run: ConformanceRun | None = None
+
+
+def _as_dict(result: Result) -> dict[str, Any]:
+    """A result for the file; one that cannot be written becomes an error saying why."""
+    try:
+        return result.as_dict()
+    except Exception as e:
+        from conformance.results import Attempt, Result
+
+        reason = f"the result could not be written: {type(e).__name__}: {e}".splitlines()[0][:300]
+        c = result.check
+        return Result(c, "error", reason, [Attempt("error", reason, c.expect, reason)]).as_dict()

@@ -34,6 +34,7 @@ class Attempt:
     exchanges: list[Exchange] = field(default_factory=list)
     figures: dict[str, float] = field(default_factory=dict)
     duration_s: float = 0.0
+    timing: bool = False  # the miss rests on a measured time: worth one re-run
 
     def as_dict(self) -> dict[str, Any]:
         return {"finding": self.finding, "reason": self.reason,
@@ -106,6 +107,22 @@ def run_info(started: datetime, args: list[str], upstream_delay_ms: int | None) 
         "pytest_args": args,
         **provenance(),
     }
+
+
+# -- robustness: how the run ended (the "end" object of "run") ------------------
+RUN_END = ("completed", "interrupted", "crashed")
+
+
+def run_end(status: str, signal: str | None, exit_status: int | None,
+            reason: str | None = None) -> dict[str, Any]:
+    """The run's end: completed, interrupted (by which signal) or crashed, and pytest's exit status."""
+    if status not in RUN_END:
+        raise ValueError(f"unknown run end {status!r}")
+    end: dict[str, Any] = {"status": status, "signal": signal, "exit_status": exit_status}
+    if status != "completed":
+        lines = (reason or "").strip().splitlines()
+        end["reason"] = lines[0][:300] if lines else status
+    return end
 
 
 def document(target: dict[str, Any], run: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:

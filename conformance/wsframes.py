@@ -14,7 +14,7 @@ import struct
 import time
 from dataclasses import dataclass
 
-from conformance.wire import Connection, NoResponse
+from conformance.wire import Connection, NoResponse, escape
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 CONT, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
@@ -66,7 +66,7 @@ class Frame:
         name = OPCODES.get(self.opcode, hex(self.opcode))
         if self.opcode == CLOSE:
             return f"close frame, code {self.close_code}"
-        return f"{name} frame, {len(self.payload)} bytes {self.payload[:40]!r}"
+        return f"{name} frame, {len(self.payload)} bytes '{escape(self.payload[:40], line=True)}'"
 
 
 def read_frame(conn: Connection, seconds: float) -> Frame:
