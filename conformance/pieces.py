@@ -94,7 +94,7 @@ class BodyWatch:
         ``by`` is in seconds after the request was sent, like the times returned.
         Raises NoResponse when the connection ends first.
         """
-        t = self.conn.log[-1].t if self.conn.log else 0.0
+        t = self.conn.log.last_in_t
         while True:
             body, complete = self.body()
             if done(body):  # t is when the last bytes it needed arrived
@@ -110,7 +110,7 @@ class BodyWatch:
             if not more and self.framing != "close":  # a close completes only a close-delimited body
                 raise NoResponse("the connection closed before the response ended", body)
             if more:
-                t = self.conn.log[-1].t
+                t = self.conn.log.last_in_t
                 self.raw += self.conn.buf
                 self.conn.buf = b""
 

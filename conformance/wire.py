@@ -190,6 +190,7 @@ class WireLog:
         self.last: deque[WireEntry] = deque(maxlen=LAST_ENTRIES)
         self.dropped = 0
         self.in_bytes = self.out_bytes = 0
+        self.last_in_t = 0.0  # when the latest bytes arrived, seconds after the request
         self.in_head = bytearray()
         self.in_tail = b""
         self.out_head = bytearray()
@@ -204,6 +205,7 @@ class WireLog:
                 self.dropped += 1
             self.last.append(entry)
         if direction == "in":
+            self.last_in_t = t
             self.in_bytes += n
             if len(self.in_head) < MAX_HEAD:
                 self.in_head += data[: MAX_HEAD - len(self.in_head)]
