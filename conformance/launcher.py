@@ -99,13 +99,13 @@ class ServerProcess:
                 raise StartError(f"the server did not answer GET / on {self.host}:{self.port} "
                                  f"within {self.start_timeout:.0f} s; last answer: {last}; "
                                  f"its output: {self.tail_line()}")
-            answer = self._answers(min(2.0, max(0.1, deadline - time.monotonic())))
+            answer = self.answers(min(2.0, max(0.1, deadline - time.monotonic())))
             if answer is None:
                 return
             last = answer
             time.sleep(0.05)
 
-    def _answers(self, timeout: float = 2.0) -> str | None:
+    def answers(self, timeout: float = 2.0) -> str | None:
         """None when GET / is answered with a status line; else what came back, in one line."""
         try:
             with Connection(self.host, self.port, timeout=timeout) as conn:

@@ -3,7 +3,9 @@
 The runner owns the rules that hold for every check: a declared gap is still
 run (so a gap that passes is caught), a timing check that misses is re-run
 exactly once, a server that dies during a check makes that check an error
-and is restarted for the next one, and a check that cannot run says why.
+and is restarted for the next one, a server that a check left running but
+deaf (GET / unanswered) is named in that check's evidence and restarted, and
+a check that cannot run says why.
 
 Every attempt is bounded, whatever the check and the server do: it has a
 deadline (the waits the check asks for, plus ``DEADLINE_TIMEOUTS`` response
@@ -39,6 +41,13 @@ DEADLINE_TIMEOUTS = 1.0
 # How long after its deadline the watchdog ends a check's sockets (the
 # connections' own clamps come first, with better evidence).
 WATCHDOG_GRACE = 0.5
+# After a check the server did not pass, GET / must still be answered within
+# this long; a server that is running but answers no one any more was stopped
+# in its tracks by that check, and every later check would only measure that.
+# It is restarted (at most WEDGE_RESTARTS times a run, so a server that hangs
+# on everything costs a bounded few probes, not one per check).
+WEDGE_PROBE_S = 2.0
+WEDGE_RESTARTS = 3
 
 
 def deadline_for(check: Check, timeout: float) -> float:
@@ -129,6 +138,7 @@ class Live:
     meta: AdapterMeta | None = None
     start_error: str | None = None
     log: list[str] = field(default_factory=list)
+    wedges: int = 0  # restarts of a server that stopped answering (see WEDGE_PROBE_S)
 
     def ensure_started(self) -> None:
         if self.server is None or self.start_error is not None or self.server.alive():
@@ -209,6 +219,24 @@ def _server_died(live: Live, finding: str) -> str | None:
             f"{server.tail_line()}")
 
 
+def _server_wedged(live: Live, finding: str) -> str | None:
+    """After a miss: whether the server, still running, no longer answers GET /.
+
+    If so it is stopped, so that the next check starts a fresh one, and the
+    sentence returned goes into this check's evidence.
+    """
+    server = live.server
+    if server is None or finding == "pass" or not server.alive() or live.wedges >= WEDGE_RESTARTS:
+        return None
+    answer = server.answers(min(live.timeout, WEDGE_PROBE_S))
+    if answer is None:
+        return None
+    live.wedges += 1
+    server.stop()
+    return (f"after this check the server, still running, did not answer GET / within "
+            f"{min(live.timeout, WEDGE_PROBE_S):.1f} s ({answer}); it was restarted for the next check")
+
+
 def run(check: Check, live: Live) -> Result:
     meta = live.meta
     gap = meta.gap_for(check.id) if meta else None
@@ -230,6 +258,10 @@ def run(check: Check, live: Live) -> Result:
         attempts[-1].finding, attempts[-1].observed = "error", died
         attempts[-1].reason = died
         live.log.append(f"{check.id}: {died}")
+    elif wedged := _server_wedged(live, attempts[-1].finding):
+        attempts[-1].observed = f"{attempts[-1].observed}; {wedged}"
+        attempts[-1].reason = f"{attempts[-1].reason}; {wedged}"
+        live.log.append(f"{check.id}: {wedged}")
     outcome = decide(attempts, gap is not None)
     reason = attempts[-1].reason
     if outcome == "unsupported" and gap is not None:

@@ -126,6 +126,9 @@ FAULTS: dict[str, str] = {
                                  " -> malformed.space-before-colon",
     "accept-bad-request-line": "a garbage request line gets no response, only a close"
                                " -> malformed.bad-request-line",
+    "bad-request-line-wedges": "a garbage request line stops the server: still running, it"
+                               " answers no one -> malformed.bad-request-line (and the runner"
+                               " restarts it, so the checks after it still pass)",
     # framing and malformed (issue 9)
     "framing-cl-wins-over-te": "with both Content-Length and Transfer-Encoding, Content-Length"
                                " frames the body -> framing.cl-te",
@@ -1658,6 +1661,9 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
                 if e.bad_request_line and fault("accept-bad-request-line"):
                     writer.transport.abort()
                     return
+                if e.bad_request_line and fault("bad-request-line-wedges"):
+                    while True:  # the event loop stops here: alive, but deaf to everyone
+                        time.sleep(1)
                 resp = error_response(e)
                 resp.close = resp.close or e.close
             except (asyncio.IncompleteReadError, ConnectionError):
