@@ -212,6 +212,14 @@ SOFT: dict[str, set[str]] = {
         "wsprotocol.interleaved-message", "wsprotocol.too-big",
     },
     "ws-pong-after-message": {"wsprotocol.ping-mid-message"},
+    # A Close frame lost one time in 15: a single try passes, the sampling does not.
+    # (A Close with an invalid code is answered on another path, which it leaves alone.)
+    "ws-violation-close-race": {
+        "wsprotocol.unmasked", "wsprotocol.rsv-bits", "wsprotocol.opcode-data",
+        "wsprotocol.opcode-control", "wsprotocol.control-too-long",
+        "wsprotocol.control-fragmented", "wsprotocol.orphan-continuation",
+        "wsprotocol.interleaved-message", "wsprotocol.too-big",
+    },
 }
 
 

@@ -50,6 +50,11 @@ from conformance.wsframes import (
 # parses the frame (milliseconds on loopback); a second leaves wide room for a
 # loaded 2-core machine, and a miss on silence alone is re-run once.
 QUIET = 1.0
+# A Close frame the server sends only sometimes (a race between the frame and the
+# end of the connection) is sampled: each case again, until the first miss, at most
+# SAMPLES times (a 5% rate is then caught with 99% probability) within SAMPLE_BUDGET.
+SAMPLES = 90
+SAMPLE_BUDGET = 2.0
 # After the server's Close frame the verdict is in; how long to watch for its TCP
 # close, for the evidence only (the closing handshake is websocket.close's to judge).
 AFTER_CLOSE = 0.1
@@ -405,38 +410,73 @@ def finish_close(ctx: Context, conn: Connection, f: Frame) -> str:
     return f"then the connection was still open {AFTER_CLOSE} s after our Close reply{after}"
 
 
+def run_case(ctx: Context, v: Vector, case: Case) -> tuple[Seen, Exchange]:
+    """Send one case's frames on a fresh connection; what came back, and the exchange kept."""
+    conn, exchange = open_ws(ctx, f"{case.label}, after the opening handshake")
+    sent = b"".join(o.data for o in case.frames)
+    exchange.request += sent
+    try:
+        conn.send(sent)
+    except OSError as e:
+        seen = Seen([], ending="closed", note=f"the server closed while we sent ({e})")
+    else:
+        seen = read_after(ctx, conn, v.accepts, frame(PING, PROBE) if v.probe else None, exchange)
+    finally:
+        exchange.wire = conn.log
+        conn.close()
+    return seen, exchange
+
+
+def _wrong_code(v: Vector, seen: Seen) -> bool:
+    return (seen.close.close_code if seen.close else None) != v.code
+
+
+def _note(ctx: Context, case: Case, seen: Seen) -> None:
+    probed = f"; after {seen.probed}" if seen.probed else ""
+    ctx.note(f"{case.label} (decoded)", "sent: " + "; ".join(o.what for o in case.frames)
+             + probed + "\nreceived: " + seen.summary())
+
+
 def judge(ctx: Context, v: Vector) -> None:
     results: list[tuple[Case, Seen]] = []
     for case in v.cases:
-        conn, exchange = open_ws(ctx, f"{case.label}, after the opening handshake")
-        sent = b"".join(o.data for o in case.frames)
-        exchange.request += sent
-        try:
-            conn.send(sent)
-        except OSError as e:
-            seen = Seen([], ending="closed", note=f"the server closed while we sent ({e})")
-        else:
-            seen = read_after(ctx, conn, v.accepts, frame(PING, PROBE) if v.probe else None,
-                              exchange)
-        finally:
-            exchange.wire = conn.log
-            conn.close()
-        probed = f"; after {seen.probed}" if seen.probed else ""
-        ctx.note(f"{case.label} (decoded)", "sent: " + "; ".join(o.what for o in case.frames)
-                 + probed + "\nreceived: " + seen.summary())
+        seen, _ = run_case(ctx, v, case)
+        _note(ctx, case, seen)
         results.append((case, seen))
 
     observed = " | ".join(f"{c.label}: {s.summary()}" for c, s in results)
     missed = [s for _, s in results if not s.failed()]
     ctx.expect(not missed, observed, v.expect,
                timing=v.timing and bool(missed) and all(s.ending == "silent" for s in missed))
-    wrong = [s for _, s in results if (s.close.close_code if s.close else None) != v.code]
-    # A Close frame missing where the connection ended is often a race in the server
-    # (it sometimes writes the frame before ending, sometimes not): worth a re-run.
-    ctx.expect(not wrong, observed,
-               f"a Close frame with code {v.code} before the connection ends (RFC 6455 7.1.7: "
-               "the endpoint SHOULD send a Close frame with an appropriate status code)",
-               severity=v.code_severity, timing=any(s.close is None for s in wrong))
+    code_expected = (f"a Close frame with code {v.code} before the connection ends (RFC 6455 "
+                     "7.1.7: the endpoint SHOULD send a Close frame with an appropriate status code)")
+    wrong = [s for _, s in results if _wrong_code(v, s)]
+    ctx.expect(not wrong, observed, code_expected, severity=v.code_severity)
+    # Every case failed the connection with the right code once. A server that races its
+    # Close frame against the end of the connection does so only sometimes: sample each
+    # case again until a miss, up to SAMPLES times or SAMPLE_BUDGET seconds, so that a 5%
+    # rate is caught on every run, and say how often it happened.
+    for case, _ in results:
+        runs, first = 1, None
+        until = time.monotonic() + SAMPLE_BUDGET
+        while runs < SAMPLES and time.monotonic() < until and ctx.remaining() > QUIET:
+            kept = len(ctx.exchanges)
+            seen, _ = run_case(ctx, v, case)
+            runs += 1
+            if not seen.failed() or _wrong_code(v, seen):
+                first = seen
+                break
+            del ctx.exchanges[kept:]  # a sample that passed leaves no evidence behind
+        ctx.figure("samples", runs)
+        if first is not None:
+            _note(ctx, case, first)
+            ctx.expect(first.failed(), f"{case.label}: the connection failed in {runs - 1} of "
+                       f"{runs} samples; then: {first.summary()}", v.expect)
+            ctx.expect(False, f"{case.label}: {runs - 1} of {runs} samples closed with code "
+                       f"{v.code}; sample {runs}: {first.summary()}", code_expected,
+                       severity=v.code_severity)
+    ctx.observed = (f"{observed} (each case sampled again until a miss, up to {SAMPLES} times "
+                    f"or {SAMPLE_BUDGET:.1f} s: none)")
 
 
 def _register(v: Vector) -> None:
