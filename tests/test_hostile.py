@@ -315,8 +315,10 @@ def test_deadlines_reruns_and_crashes_at_the_engine(pytester: pytest.Pytester,
     assert r["concurrency.plain-timeout"]["outcome"] == "fail" and "CALL plain 2" not in stdout
     for loop in ("basics.endless-requests", "websocket.endless-handshakes", "websocket.endless-wait"):
         assert r[loop]["outcome"] == "fail", r[loop]
+        # (the deadline may strike while a request is being sent or while it is read)
         assert r[loop]["reason"].startswith("expected e; observed no answer within the check's "
-                                            "deadline of 1 s; last received: ")
+                                            "deadline of 1 s"), r[loop]
+        assert "last received: " in r[loop]["reason"], r[loop]
         assert r[loop]["duration_s"] < 1.0 + WATCHDOG_GRACE + 1.0, r[loop]["duration_s"]
     assert r["basics.oom"]["outcome"] == "error"
     assert r["basics.oom"]["reason"] == "the check raised MemoryError"
