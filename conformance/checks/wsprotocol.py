@@ -55,7 +55,7 @@ QUIET = 1.0
 # at most SAMPLES times (a 5% rate is then caught with 99% probability) within
 # SAMPLE_BUDGET.
 SAMPLES = 90
-SAMPLE_BUDGET = 1.0
+SAMPLE_BUDGET = 0.6
 # After the server's Close frame the verdict is in; how long to watch for its TCP
 # close, for the evidence only (the closing handshake is websocket.close's to judge).
 AFTER_CLOSE = 0.1
