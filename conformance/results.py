@@ -161,6 +161,9 @@ def suite_checkout() -> Path | None:
 def git_commit(root: Path) -> tuple[str | None, bool]:
     """The checkout's HEAD commit and whether its tracked files differ from it.
 
+    What the runs themselves write (``reports/``: results, JUnit, the site) is
+    not a local change to the suite: a matrix run rewrites it as it goes.
+
     ``(None, False)`` outside a git checkout or without git: the installed
     version then stands for the suite.
     """
@@ -169,7 +172,8 @@ def git_commit(root: Path) -> tuple[str | None, bool]:
     try:
         head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                               text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no",
+                                "--", ".", ":(exclude)reports"],
                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None, False
