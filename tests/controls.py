@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "reference_server.py"
@@ -226,6 +227,12 @@ SOFT: dict[str, set[str]] = {
 def run_reference(fault: str | None, select: str | None = None,
                   extra: list[str] | None = None) -> dict[str, str]:
     """Run the suite against the reference server; check id -> outcome."""
+    return {r["check"]: r["outcome"] for r in reference_results(fault, select, extra)}
+
+
+def reference_results(fault: str | None, select: str | None = None,
+                      extra: list[str] | None = None) -> list[dict[str, Any]]:
+    """Run the suite against the reference server; the results file's results."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.json"
         cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
@@ -238,5 +245,5 @@ def run_reference(fault: str | None, select: str | None = None,
         proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
         if not out.exists():
             raise AssertionError(f"no results file; pytest said:\n{proc.stdout}\n{proc.stderr}")
-        doc = json.loads(out.read_text())
-        return {r["check"]: r["outcome"] for r in doc["results"]}
+        results: list[dict[str, Any]] = json.loads(out.read_text())["results"]
+        return results
